@@ -1,0 +1,1 @@
+"""Components registered on import."""
