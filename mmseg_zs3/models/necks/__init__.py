@@ -1,1 +1,4 @@
-"""Components registered on import."""
+"""Necks registered on import."""
+from .rpe_neck import RPENeck
+
+__all__ = ['RPENeck']
