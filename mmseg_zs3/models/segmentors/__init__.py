@@ -1,1 +1,4 @@
-"""Components registered on import."""
+"""Segmentors."""
+from .zero_shot_encoder_decoder import ZeroShotEncoderDecoder
+
+__all__ = ['ZeroShotEncoderDecoder']
