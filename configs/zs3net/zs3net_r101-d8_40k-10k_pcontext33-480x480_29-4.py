@@ -57,4 +57,9 @@ model['train_cfg']['phases'].update(
         generator_losses=dict(adv=0.0, mmd=1.0, ce=0.0)),
     finetune=dict(
         discriminator_losses=dict(adv=0.0, ce_real=1.0, ce_fake=0.0),
-        generator_losses=dict(adv=0.0, mmd=1.0, ce=0.0)))
+        generator_losses=dict(adv=0.0, mmd=1.0, ce=0.0)),
+    self_training=dict(
+        segmentor_losses=dict(ce=1.0, kl=0.0),
+        discriminator_losses=dict(adv=0.0, ce_real=1.0, ce_fake=0.0),
+        generator_losses=dict(adv=0.0, mmd=1.0, ce=0.0),
+        pseudo_labels=dict(strategy='zs3net', percent=75, top_k=None)))

@@ -18,6 +18,10 @@ def test_there_are_configs_for_every_method_and_benchmark():
         for bench in ('voc12aug', 'pcontext33', 'coco-stuff164k'):
             assert any(method in n and bench in n for n in METHOD_CONFIGS), (method, bench)
     assert 'sign-ape_' in names and 'sign-nope_' in names
+    for bench in ('voc12aug', 'pcontext33', 'coco-stuff164k'):
+        assert any(n.startswith('configs/sign/sign-ast_') and bench in n for n in METHOD_CONFIGS)
+    for strategy in ('zs3net', 'cagnet'):
+        assert any(n.startswith(f'configs/sign/sign-st-{strategy}_') for n in METHOD_CONFIGS)
 
 
 @pytest.mark.parametrize('path', METHOD_CONFIGS)
@@ -35,9 +39,21 @@ def test_method_config_builds(path):
     cfg.model.pretrained = None  # no download in tests
     model = MODELS.build(cfg.model)
     assert model.decode_head.class_embedding.shape == (head.num_classes, emb.expected_dim)
-    assert set(model.phase_names) == {'seen', 'finetune'}
-    has_rpe = model.with_neck and model.neck.encoding != 'none'
-    assert has_rpe == (Path(path).name.startswith(('sign_', 'sign-ape_')))
-    assert (model.decode_head.latent_prior == 'noise') == ('zs3net' in path)
+    assert set(model.phase_names) == {'seen', 'finetune', 'self_training'}
+    name = Path(path).name
+    assert (model.decode_head.latent_prior == 'noise') == name.startswith('zs3net')
+    has_pe = model.with_neck and model.neck.encoding != 'none'
+    assert has_pe == (name.startswith('sign') and not name.startswith('sign-nope'))
+    if has_pe:
+        assert model.neck.encoding == ('ape' if name.startswith('sign-ape') else 'rpe')
     phases = [h for h in cfg.custom_hooks if h.type == 'ZeroShotPhaseHook'][0].phases
     assert sum(p['iters'] for p in phases) == cfg.train_cfg.max_iters
+    self_training = [p for p in phases if p['name'] == 'self_training']
+    hooks = [h.type for h in cfg.custom_hooks]
+    assert bool(self_training) == ('SelfTrainingHook' in hooks) == \
+        name.startswith(('sign-ast', 'sign-st-'))
+    strategy = model.phase_cfgs['self_training']['pseudo_labels']['strategy']
+    if name.startswith('sign-st-'):
+        assert strategy == name.split('_')[0].split('-')[-1]
+    elif name.startswith('sign-ast'):
+        assert strategy == 'ast'

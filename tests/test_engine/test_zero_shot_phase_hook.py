@@ -13,7 +13,7 @@ class _Model:
     def __init__(self):
         self.calls = []
 
-    def set_phase(self, name, in_phase):
+    def set_phase(self, name, in_phase, phase_iters=None):
         self.calls.append((name, in_phase))
 
 

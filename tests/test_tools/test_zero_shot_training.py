@@ -76,3 +76,46 @@ def test_two_process_zero_shot_training(toy_root, tmp_path):
     assert "phase 2/2 'finetune'" in out
     assert 'disc_ce_synthetic' in out  # synthetic iterations ran (blocks of 10 + 10)
     assert (work / 'iter_32.pth').exists()
+
+
+AST_CONFIG = REPO / 'configs/sign/sign-ast_r18-tiny_600it_toyshapes-64x64_4-1.py'
+
+
+def test_resume_inside_self_training_keeps_teacher_and_temperature(toy_root, tmp_path):
+    import torch
+    from mmseg_zs3.engine.hooks import annealed_temperature
+    cfg = tmp_path / 'ast.py'
+    cfg.write_text(f"""_base_ = [r'{AST_CONFIG}']
+data_root = r'{toy_root}'
+train_dataloader = dict(dataset=dict(data_root=data_root))
+val_dataloader = dict(dataset=dict(data_root=data_root))
+test_dataloader = val_dataloader
+train_cfg = dict(max_iters=80, val_interval=80)
+custom_hooks = [
+    dict(type='ZeroShotPhaseHook', phases=[dict(name='seen', iters=20),
+                                           dict(name='finetune', iters=20),
+                                           dict(name='self_training', iters=20),
+                                           dict(name='finetune', iters=20)]),
+    dict(type='SelfTrainingHook', teacher='frozen', tau=dict(type='linear', start=1.0, end=0.1))
+]
+default_hooks = dict(checkpoint=dict(interval=10), logger=dict(interval=5))
+""")
+    work = tmp_path / 'work'
+    first = run_tool([REPO / 'tools/train.py', cfg, '--work-dir', work,
+                      '--cfg-options', 'train_cfg.max_iters=50'])
+    assert first.returncode == 0
+    assert 'frozen teacher copied at iteration 41' in first.stdout + first.stderr
+    resumed = run_tool([REPO / 'tools/train.py', cfg, '--work-dir', work, '--resume'])
+    assert resumed.returncode == 0
+    out = resumed.stdout + resumed.stderr
+    assert 'restored the frozen teacher' in out
+    assert 'teacher copied' not in out  # the resumed run kept the saved teacher
+    assert re.search(r'Iter\(train\) \[55/80\].*pseudo_fraction', out)
+
+    at_50 = torch.load(work / 'iter_50.pth', weights_only=False)['self_training']
+    at_60 = torch.load(work / 'iter_60.pth', weights_only=False)['self_training']
+    for key, value in at_50['teacher_state_dict'].items():
+        assert torch.equal(value, at_60['teacher_state_dict'][key]), key
+    linear = dict(type='linear', start=1.0, end=0.1)
+    assert at_50['tau'] == pytest.approx(annealed_temperature(linear, 9 / 19))
+    assert at_60['tau'] == pytest.approx(annealed_temperature(linear, 19 / 19))

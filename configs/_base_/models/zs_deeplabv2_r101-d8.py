@@ -69,7 +69,8 @@ model = dict(
                 segmentor_losses=dict(ce=0.5, kl=100.0),
                 discriminator_losses=dict(adv=1.0, ce_real=1.0, ce_fake=0.0),
                 generator_losses=dict(adv=1.0, mmd=50.0, ce=0.0),
-                synthetic=None),
+                synthetic=None,
+                pseudo_labels=None),
             finetune=dict(
                 train_segmentor=False,
                 segmentor_losses=dict(ce=0.0, kl=0.0),
@@ -84,7 +85,20 @@ model = dict(
                     size=(46, 46),
                     seen_weight=1.0,
                     unseen_weight=10.0,
-                    ce=1.0))),
+                    ce=1.0),
+                pseudo_labels=None),
+            # the `seen` losses on labels completed with unseen pseudo-labels (ignored pixels
+            # of each image; ground truth kept). strategy: 'ast' (every ignored pixel,
+            # weighted exp((c - max c) / tau); the teacher and tau come from
+            # SelfTrainingHook), 'zs3net' (top `percent` % per unseen class, weight 1) or
+            # 'cagnet' (an unseen class among the `top_k` predictions, weight 1)
+            self_training=dict(
+                train_segmentor=True,
+                segmentor_losses=dict(ce=0.5, kl=100.0),
+                discriminator_losses=dict(adv=1.0, ce_real=1.0, ce_fake=0.0),
+                generator_losses=dict(adv=1.0, mmd=50.0, ce=0.0),
+                synthetic=None,
+                pseudo_labels=dict(strategy='ast', percent=None, top_k=None))),
         mmd=dict(bandwidths=(2, 5, 10, 20, 40, 60), max_pixels_per_class=128)),
     test_cfg=dict(mode='whole'))
 # several forward passes and optimizers per iteration: gradients are averaged by the model

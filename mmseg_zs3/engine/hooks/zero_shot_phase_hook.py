@@ -119,4 +119,4 @@ class ZeroShotPhaseHook(Hook):
                       f'{name!r} ({self.schedule[index][1]} iterations, starting at '
                       f'{in_phase + 1})', logger='current')
             self._current = index
-        self._model(runner).set_phase(name, in_phase)
+        self._model(runner).set_phase(name, in_phase, self.schedule[index][1])

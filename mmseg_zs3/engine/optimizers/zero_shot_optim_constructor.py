@@ -40,6 +40,11 @@ class ZeroShotOptimWrapperConstructor:
         if not isinstance(optim_wrapper_cfg, dict) or not optim_wrapper_cfg:
             raise ValueError('optim_wrapper needs one config per sub-network, got '
                              f'{optim_wrapper_cfg!r}')
+        bad = sorted(k for k, v in optim_wrapper_cfg.items() if not isinstance(v, dict))
+        if bad:
+            raise ValueError(f'optim_wrapper entries {bad} are not optimizer-wrapper configs: '
+                             'with ZeroShotOptimWrapperConstructor every top-level key names a '
+                             'sub-network (segmentor, discriminator, generator)')
         self.optim_wrapper_cfg = {k: dict(v) for k, v in optim_wrapper_cfg.items()}
 
     def __call__(self, model: nn.Module) -> OptimWrapperDict:

@@ -146,7 +146,8 @@ def class_grouped_mmd(fake: Tensor,
                       max_pixels_per_class: int = 128,
                       ignore_index: int = 255,
                       generator: Optional[torch.Generator] = None,
-                      eps: float = 1e-8) -> Tensor:
+                      eps: float = 1e-8,
+                      weights: Optional[Tensor] = None) -> Tensor:
     """Square-rooted MMD between generated and real features, per class, averaged over classes.
 
     ``fake[i]`` is the feature generated for pixel ``i`` from the embedding of ``labels[i]``
@@ -177,6 +178,10 @@ def class_grouped_mmd(fake: Tensor,
         generator (torch.Generator, optional): Random generator of the sampling, for
             reproducible draws. Defaults to None (global RNG).
         eps (float): Added under the square root so its gradient stays finite. Defaults to 1e-8.
+        weights (Tensor, optional): Non-negative weight of each row, shape (N,) (e.g. the
+            AST weights of pseudo-labelled pixels). Rows of weight 0 are left out; the kernel
+            means of a class become weighted means, sum_ij w_i w_j k_ij / (sum_i w_i)^2.
+            Defaults to None (all rows weigh 1).
 
     Returns:
         Tensor: A scalar. When no class is present it is 0, still attached to the graph of
@@ -192,6 +197,11 @@ def class_grouped_mmd(fake: Tensor,
     if len(bandwidths) == 0 or any(not v > 0 for v in bandwidths):
         raise ValueError(f'bandwidths must be a non-empty sequence of positive numbers, '
                          f'got {bandwidths}')
+    if weights is not None:
+        if weights.shape != labels.shape:
+            raise ValueError(f'weights must have shape {tuple(labels.shape)}, got '
+                             f'{tuple(weights.shape)}')
+        labels = torch.where(weights > 0, labels, torch.full_like(labels, ignore_index))
     classes, index, valid = sample_pixels_per_class(labels, max_pixels_per_class, ignore_index,
                                                     generator)
     if classes.numel() == 0:
@@ -201,6 +211,8 @@ def class_grouped_mmd(fake: Tensor,
     fake_sets = fake[index].to(dtype)  # (K, M, C)
     real_sets = real[index].to(dtype)
     weight = valid.to(dtype)
+    if weights is not None:
+        weight = weight * weights.detach()[index].to(dtype)
     pair_weight = weight.unsqueeze(2) * weight.unsqueeze(1)
     pair_weight = pair_weight / weight.sum(1).pow(2)[:, None, None]  # masked mean over pairs
 

@@ -30,11 +30,12 @@ from torch import Tensor
 
 from ..losses import (adversarial_l1_d_loss, adversarial_l1_g_loss, class_grouped_mmd,
                       gaussian_kl_divergence, weighted_cross_entropy)
-from ..utils import valid_feature_sizes
+from ..utils import make_pseudo_labels, valid_feature_sizes
+from ..utils.pseudo_labels import PSEUDO_LABEL_STRATEGIES
 
 # The keys each phase config must give (every weight lives in the config).
 PHASE_KEYS = {'train_segmentor', 'segmentor_losses', 'discriminator_losses',
-              'generator_losses', 'synthetic'}
+              'generator_losses', 'synthetic', 'pseudo_labels'}
 LOSS_KEYS = {
     'segmentor_losses': {'ce', 'kl'},
     'discriminator_losses': {'adv', 'ce_real', 'ce_fake'},
@@ -43,6 +44,7 @@ LOSS_KEYS = {
 SYNTHETIC_KEYS = {'real_iters', 'synthetic_iters', 'batch_size', 'size', 'seen_weight',
                   'unseen_weight', 'ce'}
 MMD_KEYS = {'bandwidths', 'max_pixels_per_class'}
+PSEUDO_LABEL_KEYS = {'strategy', 'percent', 'top_k'}
 
 
 def validate_phases(phases: dict) -> Dict[str, dict]:
@@ -75,17 +77,40 @@ def validate_phases(phases: dict) -> Dict[str, dict]:
                 raise ValueError(f'phase {name!r}: synthetic needs exactly '
                                  f'{sorted(SYNTHETIC_KEYS)}, got {sorted(syn)}')
             for key in ('real_iters', 'synthetic_iters', 'batch_size'):
-                if not isinstance(syn[key], int) or syn[key] < (0 if key == 'real_iters' else 1):
-                    raise ValueError(f'phase {name!r}: synthetic.{key} must be a positive '
-                                     f'integer, got {syn[key]!r}')
-            if len(syn['size']) != 2 or min(syn['size']) < 1:
-                raise ValueError(f'phase {name!r}: synthetic.size must be (h, w), got '
-                                 f'{syn["size"]!r}')
+                low = 0 if key == 'real_iters' else 1
+                if isinstance(syn[key], bool) or not isinstance(syn[key], int) or \
+                        syn[key] < low:
+                    raise ValueError(f'phase {name!r}: synthetic.{key} must be an integer '
+                                     f'>= {low}, got {syn[key]!r}')
+            size = syn['size']
+            if not isinstance(size, (list, tuple)) or len(size) != 2 or not all(
+                    isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in size):
+                raise ValueError(f'phase {name!r}: synthetic.size must be (h, w) of positive '
+                                 f'integers, got {size!r}')
             if syn['seen_weight'] < 0 or syn['unseen_weight'] < 0 or \
                     syn['seen_weight'] + syn['unseen_weight'] <= 0:
                 raise ValueError(f'phase {name!r}: synthetic class weights must be >= 0 and '
                                  'not both 0')
             cfg['synthetic'] = syn
+        if cfg['pseudo_labels'] is not None:
+            pl = dict(cfg['pseudo_labels'])
+            if set(pl) != PSEUDO_LABEL_KEYS:
+                raise ValueError(f'phase {name!r}: pseudo_labels needs exactly '
+                                 f'{sorted(PSEUDO_LABEL_KEYS)}, got {sorted(pl)}')
+            if pl['strategy'] not in PSEUDO_LABEL_STRATEGIES:
+                raise ValueError(f'phase {name!r}: pseudo_labels.strategy={pl["strategy"]!r} '
+                                 f'is not one of {tuple(PSEUDO_LABEL_STRATEGIES)}')
+            if pl['strategy'] == 'zs3net' and not (pl['percent'] and 0 < pl['percent'] <= 100):
+                raise ValueError(f'phase {name!r}: the zs3net strategy needs 0 < percent <= '
+                                 f'100, got {pl["percent"]!r}')
+            if pl['strategy'] == 'cagnet' and not (isinstance(pl['top_k'], int)
+                                                   and pl['top_k'] >= 1):
+                raise ValueError(f'phase {name!r}: the cagnet strategy needs an integer '
+                                 f'top_k >= 1, got {pl["top_k"]!r}')
+            if cfg['synthetic'] is not None:
+                raise ValueError(f'phase {name!r}: pseudo_labels and synthetic iterations '
+                                 'cannot be combined')
+            cfg['pseudo_labels'] = pl
         if cfg['train_segmentor'] and cfg['synthetic'] is not None:
             raise ValueError(f'phase {name!r}: synthetic iterations need a frozen segmentation '
                              'network (train_segmentor=False)')
@@ -152,6 +177,11 @@ class ZeroShotEncoderDecoder(EncoderDecoder):
                              f'{sorted(self.mmd_cfg)}')
         initial = train_cfg.get('initial_phase', next(iter(self.phase_cfgs)))
         self.set_phase(initial, 0)
+        # set by SelfTrainingHook; the teacher is deliberately not a sub-module (it is not
+        # part of the model's state_dict nor of any optimizer)
+        object.__setattr__(self, 'teacher', None)
+        self.pseudo_label_tau: Optional[float] = None
+        self.pseudo_label_stats: Dict[str, object] = {}
         self._neck_takes_metas = self.with_neck and \
             'batch_img_metas' in inspect.signature(self.neck.forward).parameters
 
@@ -161,12 +191,46 @@ class ZeroShotEncoderDecoder(EncoderDecoder):
         """Names of the phases this model can train."""
         return tuple(self.phase_cfgs)
 
-    def set_phase(self, name: str, iter_in_phase: int = 0) -> None:
-        """Selects the training phase (called by ``ZeroShotPhaseHook`` every iteration)."""
+    def set_phase(self, name: str, iter_in_phase: int = 0,
+                  phase_iters: Optional[int] = None) -> None:
+        """Selects the training phase (called by ``ZeroShotPhaseHook`` every iteration).
+
+        Args:
+            name (str): Phase name (a key of ``train_cfg.phases``).
+            iter_in_phase (int): 0-based iteration inside the phase.
+            phase_iters (int, optional): Length of the phase (for schedules inside it).
+        """
         if name not in self.phase_cfgs:
             raise ValueError(f'unknown phase {name!r}; this model knows {self.phase_names}')
         self.phase = name
         self.iter_in_phase = int(iter_in_phase)
+        self.phase_iters = phase_iters
+
+    def set_teacher(self, teacher: Optional[nn.Module]) -> None:
+        """Sets the frozen teacher used for pseudo-labels (None: the model itself, online)."""
+        object.__setattr__(self, 'teacher', teacher)
+
+    def _pseudo_labels(self, cfg: dict, inputs: Tensor, metas: List[dict], labels: Tensor,
+                       online_logits: Tensor) -> tuple:
+        """Fills ignored pixels with unseen pseudo-labels; returns (labels, weights)."""
+        head = self.decode_head
+        if self.teacher is None:
+            logits = online_logits.detach()
+        else:
+            teacher = self.teacher
+            with torch.no_grad():
+                feats = teacher.extract_feat(inputs, metas)
+                logits = teacher.decode_head.forward(feats, metas, inputs.shape[-2:])
+        if cfg['strategy'] == 'ast' and self.pseudo_label_tau is None:
+            raise RuntimeError('the ast strategy needs a temperature: add SelfTrainingHook '
+                               'to custom_hooks')
+        region = valid_region_mask(metas, labels.shape[-2:], inputs.shape[-2:], labels.device)
+        new_labels, weights, stats = make_pseudo_labels(
+            logits, labels, region, head.split.unseen_ids, cfg['strategy'],
+            tau=self.pseudo_label_tau, percent=cfg['percent'], top_k=cfg['top_k'],
+            ignore_index=head.ignore_index)
+        self.pseudo_label_stats = stats
+        return new_labels, weights
 
     def is_synthetic_iteration(self) -> bool:
         """Whether the current iteration of the phase trains on generated features only."""
@@ -253,6 +317,7 @@ class ZeroShotEncoderDecoder(EncoderDecoder):
     def _real_step(self, inputs: Tensor, data_samples, optim_wrapper) -> Dict[str, Tensor]:
         cfg = self.phase_cfgs[self.phase]
         head = self.decode_head
+        ignore = head.ignore_index
         metas = [s.metainfo for s in data_samples]
         train_seg = cfg['train_segmentor']
         self._set_segmentor_mode(train_seg)
@@ -263,25 +328,34 @@ class ZeroShotEncoderDecoder(EncoderDecoder):
         size = feature.shape[-2:]
         gt = torch.stack([s.gt_sem_seg.data for s in data_samples])
         labels = downsample_labels(gt, size)
-        valid = labels != head.ignore_index
         if head.latent_prior == 'contextual':
             latent = out['latent'].detach()
         else:
             latent = head.sample_latent(labels.shape[0], size[0], size[1], feature)
         logs: Dict[str, Tensor] = {}
 
+        # the classifier on real features (also the online teacher's prediction)
+        d_real, logit_real = head.discriminator(feature.detach())
+        weights = None
+        if cfg['pseudo_labels'] is not None:
+            labels, weights = self._pseudo_labels(cfg['pseudo_labels'], inputs, metas, labels,
+                                                  logit_real)
+            valid = weights > 0
+        else:
+            valid = labels != ignore
+
+        def ce(logits: Tensor) -> Tensor:
+            return weighted_cross_entropy(logits, labels, weights=weights, ignore_index=ignore)
+
         # 1. discriminator / classifier
         w = cfg['discriminator_losses']
         with torch.no_grad():
             fake = head.generate(labels, latent)
-        d_real, logit_real = head.discriminator(feature.detach())
         d_fake, logit_fake = head.discriminator(fake)
-        parts = dict(
-            adv=adversarial_l1_d_loss(d_fake[:, 0], d_real[:, 0], valid, valid),
-            ce_real=weighted_cross_entropy(logit_real, labels, ignore_index=head.ignore_index))
+        parts = dict(adv=adversarial_l1_d_loss(d_fake[:, 0], d_real[:, 0], valid, valid),
+                     ce_real=ce(logit_real))
         if w['ce_fake'] > 0:
-            parts['ce_fake'] = weighted_cross_entropy(logit_fake, labels,
-                                                      ignore_index=head.ignore_index)
+            parts['ce_fake'] = ce(logit_fake)
         loss_d = sum(w[k] * v for k, v in parts.items())
         self._update(optim_wrapper['discriminator'], loss_d, head.discriminator)
         logs['loss_disc'] = loss_d.detach()
@@ -292,8 +366,7 @@ class ZeroShotEncoderDecoder(EncoderDecoder):
             w = cfg['segmentor_losses']
             with frozen(head.discriminator):
                 _, logit = head.discriminator(feature)
-            parts = dict(ce=weighted_cross_entropy(logit, labels,
-                                                   ignore_index=head.ignore_index))
+            parts = dict(ce=ce(logit))
             if 'mu' in out:
                 region = valid_region_mask(metas, size, inputs.shape[-2:], feature.device)
                 parts['kl'] = gaussian_kl_divergence(out['mu'], out['logvar'], region)
@@ -303,7 +376,7 @@ class ZeroShotEncoderDecoder(EncoderDecoder):
             logs['loss_seg'] = loss_s.detach()
             logs.update({f'seg_{k}': v.detach() for k, v in parts.items()})
 
-        # 3. generator
+        # 3. generator (pseudo-labelled unseen pixels condition it on their unseen class)
         w = cfg['generator_losses']
         if any(v > 0 for v in w.values()):
             fake = head.generate(labels, latent)
@@ -314,13 +387,14 @@ class ZeroShotEncoderDecoder(EncoderDecoder):
             real_px = feature.detach().permute(0, 2, 3, 1).reshape(-1, fake.shape[1])
             parts = dict(
                 adv=adversarial_l1_g_loss(d_fake[:, 0], valid),
-                mmd=class_grouped_mmd(fake_px, real_px, labels.flatten(),
-                                      bandwidths=tuple(self.mmd_cfg['bandwidths']),
-                                      max_pixels_per_class=self.mmd_cfg['max_pixels_per_class'],
-                                      ignore_index=head.ignore_index))
+                mmd=class_grouped_mmd(
+                    fake_px, real_px, labels.flatten(),
+                    bandwidths=tuple(self.mmd_cfg['bandwidths']),
+                    max_pixels_per_class=self.mmd_cfg['max_pixels_per_class'],
+                    ignore_index=ignore,
+                    weights=None if weights is None else weights.flatten()))
             if w['ce'] > 0:
-                parts['ce'] = weighted_cross_entropy(logit_fake, labels,
-                                                     ignore_index=head.ignore_index)
+                parts['ce'] = ce(logit_fake)
             loss_g = sum(w[k] * v for k, v in parts.items())
             self._update(optim_wrapper['generator'], loss_g, head.generator)
             logs['loss_gen'] = loss_g.detach()

@@ -7,3 +7,5 @@ from .position_fusion import (AddFusion, Conv1x1Fusion, SIGNFusion,  # noqa: F40
 from .positional_encoding import (batch_position_code, cached_position_code,  # noqa: F401
                                   clear_position_code_cache, sinusoidal_position_code,
                                   valid_feature_sizes)
+from .pseudo_labels import (ast_weights, cagnet_selection, make_pseudo_labels,  # noqa: F401
+                            unseen_candidates, zs3net_selection)

@@ -312,3 +312,20 @@ def test_weighted_ce_bad_shapes_raise():
         weighted_cross_entropy(logits, torch.zeros(1, 2, 2).long(), torch.ones(2, 2))
     with pytest.raises(ValueError, match='class_weight'):
         weighted_cross_entropy(logits, torch.zeros(1, 2, 2).long(), class_weight=[1.0, 2.0])
+
+
+def test_weighted_mmd_matches_replicated_rows():
+    """Integer weights act like repeating rows; weight 0 removes a row."""
+    torch.manual_seed(3)
+    fake = torch.rand(5, 3)
+    real = torch.rand(5, 3)
+    labels = torch.tensor([0, 0, 0, 1, 1])
+    weights = torch.tensor([2.0, 1.0, 0.0, 1.0, 1.0])
+    got = class_grouped_mmd(fake, real, labels, max_pixels_per_class=16, weights=weights)
+    rows = torch.tensor([0, 0, 1, 3, 4])
+    expected = class_grouped_mmd(fake[rows], real[rows], labels[rows], max_pixels_per_class=16)
+    assert torch.allclose(got, expected, atol=1e-6)
+    unweighted = class_grouped_mmd(fake, real, labels, max_pixels_per_class=16)
+    assert not torch.allclose(got, unweighted)
+    with pytest.raises(ValueError, match='weights must have shape'):
+        class_grouped_mmd(fake, real, labels, weights=torch.ones(4))
