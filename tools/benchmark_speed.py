@@ -2,7 +2,7 @@
 
 For a zero-shot config (``ZeroShotEncoderDecoder``) and an input size, measures the median
 (and min/max) wall time of: one training iteration of each phase (``seen``, a real and a
-synthetic ``finetune`` iteration), one inference pass with and without the RPE neck, and the
+synthetic ``finetune`` iteration, ``self_training`` with a frozen teacher), one inference pass with and without the RPE neck, and the
 same training iteration and inference pass of a plain mmseg ``EncoderDecoder`` with the same
 backbone and the feature head as an ordinary decode head (no neck, no generator, no
 discriminator). Prints a table with the ratios.
@@ -105,6 +105,14 @@ def main() -> None:
                                                 args.repeats, args.warmup)
     for phase in model.phase_names:
         model.set_phase(phase, 0)
+        if model.phase_cfgs[phase]['pseudo_labels'] is not None:
+            # a frozen teacher (a copy of the model, as SelfTrainingHook takes it)
+            model.set_teacher(None)
+            teacher = copy.deepcopy(model).eval()
+            for p in teacher.parameters():
+                p.requires_grad_(False)
+            model.set_teacher(teacher)
+            model.pseudo_label_tau = 0.3
         rows[f'{phase} iteration'] = timed(lambda: model.train_step(data, optim),
                                            args.repeats, args.warmup)
         syn = model.phase_cfgs[phase]['synthetic']

@@ -1,6 +1,6 @@
-# Ablation of SIGN on Pascal VOC 15/5 ('voc12-15-5', background ignored, unseen masked to 255
-# in training; ZeroShotIoUMetric at full resolution): ABSOLUTE positional encoding (cell
-# index, not stretched to the standard length) instead of the relative one. Everything else
-# as in sign_r101-d8_40k-6k_voc12aug-512x512_15-5.py.
+# Ablation of SIGN on Pascal VOC 15/5 ('voc12-15-5', background ignored, unseen masked to 255 in
+# training; ZeroShotIoUMetric at full resolution): ABSOLUTE positional encoding (cell index, not
+# stretched to the standard length) instead of the relative one. Everything else as in
+# sign_r101-d8_40k-6k_voc12aug-512x512_15-5.py.
 _base_ = ['./sign_r101-d8_40k-6k_voc12aug-512x512_15-5.py']
 model = dict(neck=dict(encoding='ape'))

@@ -1,9 +1,9 @@
-# SIGN with Annealed Self-Training on Pascal Context-33 ('context33-29-4', other pixels ignored); unseen classes
-# masked to 255 in training, ZeroShotIoUMetric at full resolution. Phases: seen 40k,
-# finetune 10k, self_training 10k (every ignored pixel inside the image gets the frozen
-# teacher's best unseen class, weighted exp((c - max c) / tau) per image), finetune 10k.
-# Our choices where the paper is silent: 10k self-training iterations, a frozen teacher copied
-# when self-training starts, tau annealed linearly from 1.0 to 0.1 over the phase.
+# SIGN with Annealed Self-Training on Pascal Context-33 ('context33-29-4', other pixels
+# ignored); unseen classes masked to 255 in training, ZeroShotIoUMetric at full resolution.
+# Phases: seen 40k, finetune 10k, self_training 10k (every ignored pixel inside the image gets
+# the frozen teacher's best unseen class, weighted exp((c - max c) / tau) per image), finetune
+# 10k. Our choices where the paper is silent: 10k self-training iterations, a frozen teacher
+# copied when self-training starts, tau annealed linearly from 1.0 to 0.1 over the phase.
 _base_ = ['./sign_r101-d8_40k-10k_pcontext33-480x480_29-4.py']
 seen_iters = 40000
 finetune_iters = 10000

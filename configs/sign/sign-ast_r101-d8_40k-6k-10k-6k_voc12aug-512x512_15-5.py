@@ -1,9 +1,9 @@
-# SIGN with Annealed Self-Training on Pascal VOC 15/5 ('voc12-15-5', background ignored); unseen classes
-# masked to 255 in training, ZeroShotIoUMetric at full resolution. Phases: seen 40k,
-# finetune 6k, self_training 10k (every ignored pixel inside the image gets the frozen
-# teacher's best unseen class, weighted exp((c - max c) / tau) per image), finetune 6k.
-# Our choices where the paper is silent: 10k self-training iterations, a frozen teacher copied
-# when self-training starts, tau annealed linearly from 1.0 to 0.1 over the phase.
+# SIGN with Annealed Self-Training on Pascal VOC 15/5 ('voc12-15-5', background ignored); unseen
+# classes masked to 255 in training, ZeroShotIoUMetric at full resolution. Phases: seen 40k,
+# finetune 6k, self_training 10k (every ignored pixel inside the image gets the frozen teacher's
+# best unseen class, weighted exp((c - max c) / tau) per image), finetune 6k. Our choices where
+# the paper is silent: 10k self-training iterations, a frozen teacher copied when self-training
+# starts, tau annealed linearly from 1.0 to 0.1 over the phase.
 _base_ = ['./sign_r101-d8_40k-6k_voc12aug-512x512_15-5.py']
 seen_iters = 40000
 finetune_iters = 6000

@@ -1,7 +1,7 @@
-# Baseline self-training strategy for SIGN on Pascal VOC 15/5 ('voc12-15-5', background ignored):
-# ZS3Net's pseudo-labelling (for each unseen class, the 75% most
-# confident pixels predicted as that class, weight 1), in place of AST.
-# Same schedule and frozen teacher as sign-ast_r101-d8_40k-6k-10k-6k_voc12aug-512x512_15-5.py.
+# Baseline self-training strategy for SIGN on Pascal VOC 15/5 ('voc12-15-5', background
+# ignored): ZS3Net's pseudo-labelling (for each unseen class, the 75% most confident pixels
+# predicted as that class, weight 1), in place of AST. Same schedule and frozen teacher as sign-
+# ast_r101-d8_40k-6k-10k-6k_voc12aug-512x512_15-5.py.
 _base_ = ['./sign-ast_r101-d8_40k-6k-10k-6k_voc12aug-512x512_15-5.py']
 model = dict(train_cfg=dict(phases=dict(self_training=dict(
     pseudo_labels=dict(strategy='zs3net', percent=75, top_k=None)))))

@@ -1,16 +1,16 @@
-# SIGN on Pascal VOC 2012 + SBD aug, split 'voc12-15-5' (SPNet/CaGNet/SIGN: 20 classes, background
-# ignored; unseen pottedplant, sheep, sofa, train, tvmonitor masked to 255 in training).
-# Method: SIGN (Cheng et al., ICCV 2021): RPE neck (relative positional encoding, SIGN's gated
-# dilated fusion) on the last backbone stage, so the contextual latent code is position-aware.
-# Protocol: evaluation with ZeroShotIoUMetric (S, U, hIoU) at full label resolution (mmseg's
-# default; pass score_size=(65, 65) with 513x513 warped test images for the CaGNet/SIGN
-# 1/8-resolution protocol). Architecture: ResNetV1c-101 D8 (mmseg ImageNet weights),
-# DeepLabv2 head with 600-d features. Schedule: CaGNet's, 40k `seen` + 6k `finetune` iterations, batch 8.
-# Deviations from the paper: crop 512 (mmseg's base dataset crop) instead of CaGNet's 368, so synthetic label maps
-# are 64x64 (crop / 8); losses at feature resolution as in CaGNet.
+# SIGN on Pascal VOC 2012 + SBD aug, split 'voc12-15-5' (SPNet/CaGNet/SIGN: 20 classes,
+# background ignored; unseen pottedplant, sheep, sofa, train, tvmonitor masked to 255 in
+# training). Method: SIGN (Cheng et al., ICCV 2021): RPE neck (relative positional encoding,
+# SIGN's gated dilated fusion) on the last backbone stage, so the contextual latent code is
+# position-aware. Protocol: evaluation with ZeroShotIoUMetric (S, U, hIoU) at full label
+# resolution (mmseg's default; pass score_size=(65, 65) with 513x513 warped test images for the
+# CaGNet/SIGN 1/8-resolution protocol). Architecture: ResNetV1c-101 D8 (mmseg ImageNet weights),
+# DeepLabv2 head with 600-d features. Schedule: CaGNet's, 40k `seen` + 6k `finetune` iterations,
+# batch 8. Deviations from the paper: crop 512 (mmseg's base dataset crop) instead of CaGNet's
+# 368, so synthetic label maps are 64x64 (crop / 8); losses at feature resolution as in CaGNet.
 # Class embeddings: the CaGNet [fastText ; word2vec] L2-normalised, 600-d vectors; copy
-# cagnet_voc12_*.npy and cagnet_voc12_classes.txt (../shared/data/class_embeddings or CaGNet's release)
-# to data/embeddings/, or build your own with tools/build_class_embeddings.py.
+# cagnet_voc12_*.npy and cagnet_voc12_classes.txt (../shared/data/class_embeddings or CaGNet's
+# release) to data/embeddings/, or build your own with tools/build_class_embeddings.py.
 _base_ = [
     '../_base_/models/zs_deeplabv2_r101-d8.py', '../_base_/datasets/zs_voc12_aug_20cls.py',
     '../_base_/schedules/zs_cagnet_40k_6k.py', 'mmseg::_base_/default_runtime.py'

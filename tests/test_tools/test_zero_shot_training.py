@@ -64,6 +64,21 @@ def test_chained_phases_resume_and_unseen_predictions(toy_root, tmp_path):
     assert unseen > 0.0
     assert seen > 0.0 and hiou > 0.0
 
+    # a phase run alone from the previous phase's checkpoint (load_from, not resume)
+    alone = tmp_path / 'finetune_alone.py'
+    alone.write_text(f"""_base_ = [r'{cfg}']
+load_from = r'{work / 'iter_120.pth'}'
+train_cfg = dict(max_iters=20, val_interval=20)
+custom_hooks = [dict(type='ZeroShotPhaseHook', phases=[dict(name='finetune', iters=20)])]
+""")
+    proc = run_tool([REPO / 'tools/train.py', alone, '--work-dir', tmp_path / 'alone'])
+    assert proc.returncode == 0
+    out = proc.stdout + proc.stderr
+    assert 'Load checkpoint from' in out
+    assert 'missing keys' not in out and 'unexpected key' not in out
+    assert "iteration 1: phase 1/1 'finetune'" in out
+    assert 'mIoU_unseen' in out
+
 
 def test_two_process_zero_shot_training(toy_root, tmp_path):
     cfg = _child_config(tmp_path, toy_root, seen=8, finetune=24, checkpoint_interval=32)

@@ -416,7 +416,8 @@ def test_real_glove_embeddings(split, shape):
 
 def test_real_glove_covers_every_published_split():
     from mmseg_zs3.datasets.splits import list_splits
-    for name in list_splits():
+    # the published splits (the generated benchmark's colour-texture names are not words)
+    for name in [n for n in list_splits() if not n.startswith('gzs')]:
         classes = get_split(name).classes
         mat, _ = build_class_embeddings(classes, [(_glove(), 'glove')], progress=False)
         assert mat.shape == (len(classes), 50), name
