@@ -1,55 +1,35 @@
-# ZS3Net on Pascal VOC 2012 + SBD aug, split 'voc12-15-5' (SPNet/CaGNet/SIGN: 20 classes,
-# background ignored; unseen pottedplant, sheep, sofa, train, tvmonitor masked to 255 in
-# training). Method: ZS3Net (Bucher et al., NeurIPS 2019) as a configuration of the same parts:
-# noise prior (300-d uniform), GMMN generator trained by MMD only, no discriminator, word2vec
-# only 300-d class embeddings, no positional encoding. Protocol: evaluation with
-# ZeroShotIoUMetric (S, U, hIoU) at full label resolution (mmseg's default; pass score_size=(65,
-# 65) with 513x513 warped test images for the CaGNet/SIGN 1/8-resolution protocol).
-# Architecture: ResNetV1c-101 D8 (mmseg ImageNet weights), DeepLabv2 head with 600-d features.
-# Schedule: CaGNet's, 40k `seen` + 6k `finetune` iterations, batch 8. Deviations from the paper:
-# crop 512 (mmseg's base dataset crop) instead of CaGNet's 368, so synthetic label maps are
-# 64x64 (crop / 8); losses at feature resolution as in CaGNet. Class embeddings: the CaGNet
-# word2vec, 300-d vectors; copy cagnet_voc12_*.npy and cagnet_voc12_classes.txt
-# (../shared/data/class_embeddings or CaGNet's release) to data/embeddings/, or build your own
-# with tools/build_class_embeddings.py.
-_base_ = [
-    '../_base_/models/zs_deeplabv2_r101-d8.py', '../_base_/datasets/zs_voc12_aug_20cls.py',
-    '../_base_/schedules/zs_cagnet_40k_6k.py', 'mmseg::_base_/default_runtime.py'
-]
-custom_imports = dict(imports=['mmseg_zs3'], allow_failed_imports=False)
-crop_size = (512, 512)
-class_embeddings = dict(
-    path='data/embeddings/cagnet_voc12_word2vec.npy',
-    names_file='data/embeddings/cagnet_voc12_classes.txt',
-    normalize=False,
-    expected_dim=300)
+# ZS3Net (Bucher et al., NeurIPS 2019) on Pascal VOC 15/5 ('voc12-15-5', background ignored); unseen classes
+# masked to 255 in training, ZeroShotIoUMetric at full resolution. A configuration of the same
+# parts: the CaGNet config of this benchmark (cagnet_r101-d8_40k-6k_voc12aug-512x512_15-5.py: architecture,
+# schedule, deviations; no positional encoding) with a noise prior (300-d uniform), a GMMN
+# generator (one hidden layer of 256) trained by the MMD alone (no adversarial or KL terms)
+# and word2vec-only 300-d class embeddings: copy cagnet_voc12_word2vec.npy and
+# cagnet_voc12_classes.txt (../shared/data/class_embeddings or CaGNet's release) to
+# data/embeddings/, or build your own with tools/build_class_embeddings.py.
+_base_ = ['../cagnet/cagnet_r101-d8_40k-6k_voc12aug-512x512_15-5.py']
 model = dict(
-    data_preprocessor=dict(size=crop_size),
     decode_head=dict(
-        num_classes=20,
-        split='voc12-15-5',
-        class_embeddings=class_embeddings),
-    train_cfg=dict(phases=dict(finetune=dict(synthetic=dict(
-        size=(64, 64))))))
-train_dataloader = dict(batch_size=8)
-model.update(neck=None)
-model['decode_head'].update(
-    latent_prior='noise',
-    noise_dim=300,
-    noise_dist='uniform',
-    generator_cfg=dict(hidden_channels=(256, ), dropouts=(0.5, ), negative_slope=0.2,
-                       out_act='sigmoid'))
-# GMMN: the generator learns from the MMD alone; no adversarial terms, no KL
-model['train_cfg']['phases'].update(
-    seen=dict(
-        segmentor_losses=dict(ce=1.0, kl=0.0),
-        discriminator_losses=dict(adv=0.0, ce_real=1.0, ce_fake=0.0),
-        generator_losses=dict(adv=0.0, mmd=1.0, ce=0.0)),
-    finetune=dict(
-        discriminator_losses=dict(adv=0.0, ce_real=1.0, ce_fake=0.0),
-        generator_losses=dict(adv=0.0, mmd=1.0, ce=0.0)),
-    self_training=dict(
-        segmentor_losses=dict(ce=1.0, kl=0.0),
-        discriminator_losses=dict(adv=0.0, ce_real=1.0, ce_fake=0.0),
-        generator_losses=dict(adv=0.0, mmd=1.0, ce=0.0),
-        pseudo_labels=dict(strategy='zs3net', percent=75, top_k=None)))
+        class_embeddings=dict(
+            _delete_=True,
+            path='data/embeddings/cagnet_voc12_word2vec.npy',
+            names_file='data/embeddings/cagnet_voc12_classes.txt',
+            normalize=False,
+            expected_dim=300),
+        latent_prior='noise',
+        noise_dim=300,
+        noise_dist='uniform',
+        generator_cfg=dict(hidden_channels=(256, ), dropouts=(0.5, ), negative_slope=0.2,
+                           out_act='sigmoid')),
+    train_cfg=dict(phases=dict(
+        seen=dict(
+            segmentor_losses=dict(ce=1.0, kl=0.0),
+            discriminator_losses=dict(adv=0.0, ce_real=1.0, ce_fake=0.0),
+            generator_losses=dict(adv=0.0, mmd=1.0, ce=0.0)),
+        finetune=dict(
+            discriminator_losses=dict(adv=0.0, ce_real=1.0, ce_fake=0.0),
+            generator_losses=dict(adv=0.0, mmd=1.0, ce=0.0)),
+        self_training=dict(
+            segmentor_losses=dict(ce=1.0, kl=0.0),
+            discriminator_losses=dict(adv=0.0, ce_real=1.0, ce_fake=0.0),
+            generator_losses=dict(adv=0.0, mmd=1.0, ce=0.0),
+            pseudo_labels=dict(strategy='zs3net', percent=75, top_k=None)))))

@@ -430,7 +430,7 @@ def _load_embeddings(embedding_file: str, class_names: Optional[Sequence[str]]
     """Classes, embeddings and manifest from a ``.npy`` + manifest or a word-vector file."""
     from mmseg_zs3.utils.class_embeddings import (MANIFEST_FORMAT, MANIFEST_VERSION,
                                                   build_class_embeddings,
-                                                  load_class_embeddings, manifest_path)
+                                                  load_class_embeddings, read_manifest)
     if isinstance(class_names, str):
         raise ValueError(f'class_names must be a list of names, got the string '
                          f'{class_names!r}')
@@ -438,16 +438,7 @@ def _load_embeddings(embedding_file: str, class_names: Optional[Sequence[str]]
         raise FileNotFoundError(f'embedding file {embedding_file!r} does not exist')
     if embedding_file.endswith('.npy'):
         if class_names is None:
-            json_path = manifest_path(embedding_file)
-            if not osp.isfile(json_path):
-                raise FileNotFoundError(
-                    f'{embedding_file!r} has no manifest {json_path!r} to name its rows; '
-                    'build it with tools/build_class_embeddings.py or write '
-                    '{"classes": [...]} there')
-            with open(json_path) as f:
-                class_names = json.load(f).get('classes')
-            if not isinstance(class_names, list):
-                raise ValueError(f'manifest {json_path!r} has no "classes" list')
+            class_names = read_manifest(embedding_file)['classes']
         classes = [str(c) for c in class_names]
         matrix = load_class_embeddings(embedding_file, classes)
         manifest = dict(format=MANIFEST_FORMAT, version=MANIFEST_VERSION, classes=classes,

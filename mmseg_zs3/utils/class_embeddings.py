@@ -461,20 +461,37 @@ def read_class_names(path: str) -> List[str]:
     return lines
 
 
+def read_manifest(npy_path: str) -> dict:
+    """Reads the manifest next to an embedding matrix (``foo.npy`` -> ``foo.json``).
+
+    Args:
+        npy_path (str): Path of the ``.npy`` matrix.
+
+    Returns:
+        dict: The manifest; its ``classes`` is a list of class names in row order.
+
+    Raises:
+        FileNotFoundError: When there is no manifest.
+        ValueError: When the manifest has no ``classes`` list.
+    """
+    json_path = manifest_path(npy_path)
+    if not osp.isfile(json_path):
+        raise FileNotFoundError(
+            f'class embeddings {npy_path!r} have no manifest {json_path!r}; build them '
+            'with tools/build_class_embeddings.py, or pass names_file= for a '
+            '.npy + class-names .txt pair')
+    with open(json_path) as f:
+        manifest = json.load(f)
+    if not isinstance(manifest, dict) or not isinstance(manifest.get('classes'), list):
+        raise ValueError(f'manifest {json_path!r} has no "classes" list')
+    return manifest
+
+
 def _read_part(path: str, names_file: Optional[str]) -> Tuple[np.ndarray, List[str]]:
     """Reads one matrix and the class name of each of its rows."""
     if names_file is None:
-        json_path = manifest_path(path)
-        if not osp.isfile(json_path):
-            raise FileNotFoundError(
-                f'class embeddings {path!r} have no manifest {json_path!r}; build them '
-                'with tools/build_class_embeddings.py, or pass names_file= for a '
-                '.npy + class-names .txt pair')
-        with open(json_path) as f:
-            manifest = json.load(f)
-        if not isinstance(manifest, dict) or not isinstance(manifest.get('classes'), list):
-            raise ValueError(f'manifest {json_path!r} has no "classes" list')
-        names, origin = [str(c) for c in manifest['classes']], json_path
+        manifest = read_manifest(path)
+        names, origin = [str(c) for c in manifest['classes']], manifest_path(path)
     else:
         manifest, names, origin = {}, read_class_names(names_file), names_file
     matrix = np.load(path, allow_pickle=False)
