@@ -120,23 +120,124 @@ def sample_pixels_per_class(labels: Tensor,
     return classes, index, valid
 
 
-def _gaussian_kernel_sum(x: Tensor, y: Tensor, bandwidths: Sequence[float]) -> Tensor:
-    """Batched sum of Gaussian kernels ``sum_v exp(-|x_i - y_j|^2 / (2 v))``.
+#: Elements of the largest transient kernel matrix block of :func:`pairwise_kernel_mean` is
+#: at most ``max(KERNEL_BLOCK_ELEMENTS, K * M * C)`` (the size of a sampled feature set).
+KERNEL_BLOCK_ELEMENTS = 1 << 20
+
+
+def _squared_distances(x: Tensor, y: Tensor) -> Tensor:
+    """Batched squared distances ``|x_i - y_j|^2`` (K, M, M), before clamping at 0."""
+    return (x.pow(2).sum(-1).unsqueeze(2) + y.pow(2).sum(-1).unsqueeze(1) -
+            2.0 * torch.bmm(x, y.transpose(1, 2)))
+
+
+def _gaussian_kernel_terms(x: Tensor, y: Tensor, bandwidths: Sequence[float],
+                           with_derivative: bool) -> Tuple[Tensor, Optional[Tensor]]:
+    """Batched sum of Gaussian kernels ``k_ij = sum_v exp(-d_ij / (2 v))`` and its derivative.
+
+    ``d_ij = max(|x_i - y_j|^2, 0)``; the derivative ``dk_ij / dd_ij = sum_v -exp(-d_ij /
+    (2 v)) / (2 v)`` is 0 where the unclamped distance is negative (as the gradient of
+    ``clamp_min`` is).
 
     Args:
         x (Tensor): (K, M, C).
         y (Tensor): (K, M, C).
         bandwidths (Sequence[float]): Kernel variances v.
+        with_derivative (bool): Also return the derivative.
 
     Returns:
-        Tensor: (K, M, M).
+        tuple[Tensor, Tensor | None]: Kernel sums (K, M, M) and derivatives (K, M, M) or
+        None.
     """
-    sq_dist = (x.pow(2).sum(-1).unsqueeze(2) + y.pow(2).sum(-1).unsqueeze(1) -
-               2.0 * torch.bmm(x, y.transpose(1, 2))).clamp_min(0.0)
-    kernel = torch.zeros_like(sq_dist)
+    raw = _squared_distances(x, y)
+    dist = raw.clamp_min(0.0)
+    kernel = torch.zeros_like(dist)
+    derivative = torch.zeros_like(dist) if with_derivative else None
     for bandwidth in bandwidths:
-        kernel = kernel + torch.exp(sq_dist * (-0.5 / bandwidth))
-    return kernel
+        scale = -0.5 / bandwidth
+        term = torch.exp(dist * scale)
+        kernel.add_(term)
+        if derivative is not None:
+            derivative.add_(term, alpha=scale)
+    if derivative is not None:
+        derivative.masked_fill_(raw < 0, 0.0)
+    return kernel, derivative
+
+
+def _class_block(num_classes: int, set_size: int, channels: int) -> int:
+    """Classes per block so that a (block, M, M) matrix stays within the memory bound."""
+    budget = max(KERNEL_BLOCK_ELEMENTS, num_classes * set_size * channels)
+    return max(1, min(num_classes, budget // max(set_size * set_size, 1)))
+
+
+class _PairwiseKernelMean(torch.autograd.Function):
+    """``sum_ij a_ki b_kj k(x_ki, y_kj)`` per class k, computed block by block of classes.
+
+    Plain autograd would keep every ``exp`` of every bandwidth (6 + 2 matrices of K x M x M
+    per call); this keeps one: the pair-weighted kernel derivative, from which the gradient
+    is two batched matrix products.
+    """
+
+    @staticmethod
+    def forward(ctx, x: Tensor, y: Tensor, a: Tensor, b: Tensor,
+                bandwidths: Tuple[float, ...]) -> Tensor:
+        need_grad = ctx.needs_input_grad[0] or ctx.needs_input_grad[1]
+        num_classes, set_size, channels = x.shape
+        step = _class_block(num_classes, set_size, channels)
+        values, slopes = [], []
+        for start in range(0, num_classes, step):
+            block = slice(start, start + step)
+            kernel, derivative = _gaussian_kernel_terms(x[block], y[block], bandwidths,
+                                                        need_grad)
+            pair = a[block].unsqueeze(2) * b[block].unsqueeze(1)
+            values.append((kernel * pair).sum((1, 2)))
+            if need_grad:
+                slopes.append(derivative.mul_(pair))
+        if need_grad:
+            ctx.save_for_backward(x, y, torch.cat(slopes) if len(slopes) > 1 else slopes[0])
+        return torch.cat(values)
+
+    @staticmethod
+    def backward(ctx, grad_out: Tensor):
+        x, y, slope = ctx.saved_tensors
+        # d value_k / d d_ij = grad_k * a_i b_j * dk/dd; d d_ij / d x_i = 2 (x_i - y_j)
+        g = slope * grad_out.view(-1, 1, 1)
+        grad_x = grad_y = None
+        if ctx.needs_input_grad[0]:
+            grad_x = 2.0 * (x * g.sum(2, keepdim=True) - torch.bmm(g, y))
+        if ctx.needs_input_grad[1]:
+            grad_y = 2.0 * (y * g.sum(1).unsqueeze(2) - torch.bmm(g.transpose(1, 2), x))
+        return grad_x, grad_y, None, None, None
+
+
+def pairwise_kernel_mean(x: Tensor, y: Tensor, a: Tensor, b: Tensor,
+                         bandwidths: Sequence[float]) -> Tensor:
+    """Pair-weighted mean of a sum of Gaussian kernels, per class (batched).
+
+    ``out_k = sum_ij a_ki b_kj sum_v exp(-max(|x_ki - y_kj|^2, 0) / (2 v))``. Differentiable
+    in ``x`` and ``y`` (not in the weights), with the same gradient as plain autograd through
+    that formula, but holding one ``(K, M, M)`` matrix for the backward pass instead of one
+    per bandwidth, and computing the kernels in blocks of classes whose transient matrices
+    have at most ``max(KERNEL_BLOCK_ELEMENTS, K * M * C)`` elements.
+
+    Args:
+        x (Tensor): (K, M, C) sets.
+        y (Tensor): (K, M, C) sets.
+        a (Tensor): (K, M) weights of the rows of ``x`` (e.g. normalised to sum to 1).
+        b (Tensor): (K, M) weights of the rows of ``y``.
+        bandwidths (Sequence[float]): Kernel variances v, all > 0.
+
+    Returns:
+        Tensor: (K,).
+    """
+    if x.dim() != 3 or x.shape != y.shape:
+        raise ValueError(f'x and y must be (K, M, C) of the same shape, got {tuple(x.shape)} '
+                         f'and {tuple(y.shape)}')
+    if a.shape != x.shape[:2] or b.shape != x.shape[:2]:
+        raise ValueError(f'a and b must have shape {tuple(x.shape[:2])}, got '
+                         f'{tuple(a.shape)} and {tuple(b.shape)}')
+    return _PairwiseKernelMean.apply(x, y, a.detach().to(x.dtype), b.detach().to(x.dtype),
+                                     tuple(float(v) for v in bandwidths))
 
 
 def class_grouped_mmd(fake: Tensor,
@@ -164,7 +265,9 @@ def class_grouped_mmd(fake: Tensor,
     covering a whole 8 x 47 x 47 batch would need a 17672^2 matrix per kernel), so at most
     ``max_pixels_per_class`` pixels of each class are drawn uniformly without replacement
     (ZS3Net drew 128 per class) and all classes are processed in one padded batch: memory and
-    time are O(K M^2 + K M C) for K classes, not O(N^2). Classes are grouped over the whole
+    time are O(K M^2 + K M C) for K classes, not O(N^2). The kernels run in blocks of classes
+    and keep one (K, M, M) matrix per pair of sets for the backward pass (see
+    :func:`pairwise_kernel_mean`), not one per bandwidth. Classes are grouped over the whole
     input (all images of the batch together), not by runs of equal labels as in CaGNet's code.
 
     Args:
@@ -213,11 +316,11 @@ def class_grouped_mmd(fake: Tensor,
     weight = valid.to(dtype)
     if weights is not None:
         weight = weight * weights.detach()[index].to(dtype)
-    pair_weight = weight.unsqueeze(2) * weight.unsqueeze(1)
-    pair_weight = pair_weight / weight.sum(1).pow(2)[:, None, None]  # masked mean over pairs
+    # the masked mean over pairs: pair weight w_i w_j / (sum_i w_i)^2 = a_i a_j
+    share = weight / weight.sum(1, keepdim=True)
 
     def pair_mean(x: Tensor, y: Tensor) -> Tensor:
-        return (_gaussian_kernel_sum(x, y, bandwidths) * pair_weight).sum((1, 2))
+        return pairwise_kernel_mean(x, y, share, share, bandwidths)
 
     mmd2 = (pair_mean(fake_sets, fake_sets) + pair_mean(real_sets, real_sets) -
             2.0 * pair_mean(fake_sets, real_sets))

@@ -17,9 +17,11 @@ class RPENeck(BaseModule):
     """Adds a sinusoidal position code to chosen backbone levels, for any feature size.
 
     For each level in ``in_index`` the neck computes the position code of the level's
-    ``H x W`` map (see :mod:`mmseg_zs3.models.utils.positional_encoding`; cached per size)
+    ``H x W`` map (see :mod:`mmseg_zs3.models.utils.positional_encoding`; cached per size,
+    dtype and device; an expanded view, not a copy, when the images share one valid size)
     and merges it into the features with a fusion block (see
-    :mod:`mmseg_zs3.models.utils.position_fusion`); the other levels pass through untouched.
+    :mod:`mmseg_zs3.models.utils.position_fusion`, which then convolves the code once, not
+    once per image); the other levels pass through untouched.
     Every output keeps the shape of its input, so the neck fits in front of any head.
 
     With ``encoding='rpe'`` positions are relative to the image: with ``batch_img_metas``

@@ -9,11 +9,19 @@ learned from there. Learning is not blocked: the gradient reaching the zero laye
 (non-zero) input times the incoming gradient, so it moves at the first step and the layers
 before it receive gradient from then on. ``zero_init`` is re-applied by ``init_weights``
 after any ``init_cfg`` of a parent (e.g. a Kaiming init of every conv of the neck).
+
+The code is usually the same for every image of a batch (an expanded view of one cached
+code, or a ``(1, D, H, W)`` code), and then no block convolves it once per image: a
+convolution of ``x ++ code`` is split, by linearity, into the convolution of ``x`` plus that
+of the one code, broadcast over the batch (the weights and the state dict are those of the
+single convolution; the result equals the convolution of the concatenation up to float
+rounding).
 """
 from typing import Optional, Sequence
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor
 
@@ -62,14 +70,42 @@ class _ZeroInitResidualFusion(BaseModule):
             self._zero_project()
 
     @staticmethod
-    def _check_inputs(x: Tensor, code: Tensor, channels: int, code_dim: int) -> None:
+    def _check_inputs(x: Tensor, code: Tensor, channels: int, code_dim: int) -> Tensor:
+        """Validates the inputs and returns the code to convolve.
+
+        Returns:
+            Tensor: ``code`` itself, or ``code[:1]`` when it is one code for the whole batch
+            (``(1, D, H, W)``, or a stride-0 expanded ``(B, D, H, W)`` view); the terms
+            computed from it broadcast over the batch.
+        """
         if x.dim() != 4 or x.shape[1] != channels:
             raise ValueError(f'expected features of shape (B, {channels}, H, W), got '
                              f'{tuple(x.shape)}')
-        if code.dim() != 4 or code.shape[1] != code_dim or code.shape[0] != x.shape[0] \
-                or code.shape[2:] != x.shape[2:]:
-            raise ValueError(f'expected a code of shape ({x.shape[0]}, {code_dim}, '
+        batch = x.shape[0]
+        if code.dim() != 4 or code.shape[1] != code_dim \
+                or code.shape[0] not in (1, batch) or code.shape[2:] != x.shape[2:]:
+            raise ValueError(f'expected a code of shape ({batch}, {code_dim}, '
+                             f'{x.shape[2]}, {x.shape[3]}) or (1, {code_dim}, '
                              f'{x.shape[2]}, {x.shape[3]}), got {tuple(code.shape)}')
+        if code.shape[0] > 1 and code.stride(0) == 0:  # an expanded view of one code
+            code = code[:1]
+        return code
+
+    @staticmethod
+    def _split_conv(feats: Tensor, code: Tensor, conv: nn.Conv2d) -> Tensor:
+        """``conv(feats ++ code)``, with the code's half computed once per distinct code.
+
+        By linearity (zero padding included) ``conv(cat(f, c)) = conv_f(f) + conv_c(c)``
+        where ``conv_f`` / ``conv_c`` use the input channels of ``f`` / ``c``; ``code``
+        may be ``(1, D, H, W)`` (one code, broadcast over the batch).
+        """
+        channels = feats.shape[1]
+        weight = conv.weight
+        out = F.conv2d(feats, weight[:, :channels], conv.bias, conv.stride, conv.padding,
+                       conv.dilation)
+        # in place: `out` is a fresh tensor the convolution's backward does not need
+        return out.add_(F.conv2d(code.to(feats.dtype), weight[:, channels:], None,
+                                 conv.stride, conv.padding, conv.dilation))
 
 
 class SIGNFusion(_ZeroInitResidualFusion):
@@ -129,10 +165,23 @@ class SIGNFusion(_ZeroInitResidualFusion):
         self._zero_project()
 
     def branch_outputs(self, x: Tensor, code: Tensor) -> Tensor:
-        """The branch outputs, stacked: ``(B, n, branch_channels, H, W)``."""
-        self._check_inputs(x, code, self.channels, self.code_dim)
-        y = torch.cat((self.input_act(x), code.to(x.dtype)), dim=1)
-        return torch.stack([branch(y) for branch in self.branches], dim=1)
+        """The branch outputs, stacked: ``(B, n, branch_channels, H, W)``.
+
+        Args:
+            x (Tensor): Features, ``(B, channels, H, W)``.
+            code (Tensor): Position code, ``(B, code_dim, H, W)`` (an expanded view is
+                fine) or ``(1, code_dim, H, W)`` (the same for every image).
+
+        Returns:
+            Tensor: ``ReLU(conv3x3_{d_i}(act(x) ++ code))`` per branch, a view of one
+            ``(B, n * branch_channels, H, W)`` tensor.
+        """
+        code = self._check_inputs(x, code, self.channels, self.code_dim)
+        feats = self.input_act(x)
+        outs = [F.relu(self._split_conv(feats, code, branch[0]), inplace=True)
+                for branch in self.branches]
+        out = torch.cat(outs, dim=1)
+        return out.view(out.shape[0], len(outs), self.branch_channels, *out.shape[2:])
 
     def gates(self, branches: Tensor) -> Tensor:
         """The per-pixel gate of each branch, ``(B, n, H, W)`` in (0, 1).
@@ -150,7 +199,8 @@ class SIGNFusion(_ZeroInitResidualFusion):
 
         Args:
             x (Tensor): Features, ``(B, channels, H, W)``.
-            code (Tensor): Position code, ``(B, code_dim, H, W)``.
+            code (Tensor): Position code, ``(B, code_dim, H, W)`` (an expanded view is
+                fine) or ``(1, code_dim, H, W)`` (the same for every image).
 
         Returns:
             Tensor: Fused features, shaped like ``x``.
@@ -186,13 +236,14 @@ class Conv1x1Fusion(_ZeroInitResidualFusion):
 
         Args:
             x (Tensor): Features, ``(B, channels, H, W)``.
-            code (Tensor): Position code, ``(B, code_dim, H, W)``.
+            code (Tensor): Position code, ``(B, code_dim, H, W)`` (an expanded view is
+                fine) or ``(1, code_dim, H, W)`` (the same for every image).
 
         Returns:
             Tensor: Fused features, shaped like ``x``.
         """
-        self._check_inputs(x, code, self.channels, self.code_dim)
-        return x + self.project(torch.cat((x, code.to(x.dtype)), dim=1))
+        code = self._check_inputs(x, code, self.channels, self.code_dim)
+        return x + self._split_conv(x, code, self.project)
 
 
 class AddFusion(_ZeroInitResidualFusion):
@@ -221,12 +272,13 @@ class AddFusion(_ZeroInitResidualFusion):
 
         Args:
             x (Tensor): Features, ``(B, channels, H, W)``.
-            code (Tensor): Position code, ``(B, code_dim, H, W)``.
+            code (Tensor): Position code, ``(B, code_dim, H, W)`` (an expanded view is
+                fine) or ``(1, code_dim, H, W)`` (the same for every image).
 
         Returns:
             Tensor: Fused features, shaped like ``x``.
         """
-        self._check_inputs(x, code, self.channels, self.code_dim)
+        code = self._check_inputs(x, code, self.channels, self.code_dim)
         return x + self.project(code.to(x.dtype))
 
 

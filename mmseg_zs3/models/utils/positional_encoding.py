@@ -15,7 +15,8 @@ channel ``2k + 1``; channels ``D' .. D-1`` encode y the same way.
 
 The code is not learned. :func:`cached_position_code` memoises it per
 ``(H, W, D, mode, L, dtype, device)``; :func:`batch_position_code` builds the per-image code
-of a padded batch, in which each image's relative frame is its valid (unpadded) region.
+of a padded batch, in which each image's relative frame is its valid (unpadded) region, and
+:func:`unique_position_codes` returns the same as its distinct codes plus an index.
 """
 import functools
 import math
@@ -192,23 +193,41 @@ def cached_position_code(height: int,
 
 
 def clear_position_code_cache() -> None:
-    """Drops every code held by :func:`cached_position_code` (e.g. to free GPU memory)."""
+    """Drops every code held by :func:`cached_position_code` and :func:`unique_position_codes`
+    (e.g. to free GPU memory)."""
     _cached_code.cache_clear()
+    _cached_padded_code.cache_clear()
 
 
-def batch_position_code(feat_size: Tuple[int, int],
-                        valid_sizes: Sequence[Tuple[int, int]],
-                        dim: int,
-                        mode: str = 'rpe',
-                        standard_length: int = 512,
-                        dtype: torch.dtype = torch.float32,
-                        device: DeviceLike = None) -> Tensor:
-    """Builds the position code of a batch whose images may be padded bottom/right.
+@functools.lru_cache(maxsize=POSITION_CODE_CACHE_SIZE)
+def _cached_padded_code(feat_size: Tuple[int, int], size: Tuple[int, int], dim: int, mode: str,
+                        standard_length: float, dtype: torch.dtype,
+                        device: torch.device) -> Tensor:
+    """The code of a ``size`` region at the top-left of a ``feat_size`` map, zeros elsewhere."""
+    code = cached_position_code(size[0], size[1], dim, mode, standard_length, dtype, device)
+    if size == feat_size:
+        return code
+    with torch.inference_mode(False), torch.no_grad():
+        out = torch.zeros((dim, ) + tuple(feat_size), dtype=dtype, device=device)
+        out[:, :size[0], :size[1]] = code
+    return out
 
-    Image ``i`` gets the code of its valid region ``valid_sizes[i] = (h_i, w_i)`` (so the
-    relative frame is the image, not the padded canvas) at the top-left of the
-    ``feat_size`` map, and zeros in the padding. Images with the same valid size share
-    one cached code.
+
+def unique_position_codes(feat_size: Tuple[int, int],
+                          valid_sizes: Sequence[Tuple[int, int]],
+                          dim: int,
+                          mode: str = 'rpe',
+                          standard_length: int = 512,
+                          dtype: torch.dtype = torch.float32,
+                          device: DeviceLike = None) -> Tuple[Tensor, Optional[Tensor]]:
+    """The distinct position codes of a padded batch and the code of each image.
+
+    The compact form of :func:`batch_position_code`: images with the same valid size share
+    one code, so the codes are returned once each, ``(G, dim, H, W)`` for ``G`` distinct
+    valid sizes (in order of first appearance), with ``index`` ``(B,)`` giving each image's
+    code; ``batch_position_code(...) == codes[index]``. When every image has the same valid
+    size (the usual case) ``G = 1`` and ``index`` is None. The codes are cached (see
+    :func:`cached_position_code`): read them, never write into them.
 
     Args:
         feat_size (tuple[int, int]): ``(H, W)`` of the feature map.
@@ -221,9 +240,9 @@ def batch_position_code(feat_size: Tuple[int, int],
         device (str | torch.device, optional): Output device. Defaults to the CPU.
 
     Returns:
-        Tensor: Shape ``(B, dim, H, W)`` with ``B = len(valid_sizes)``. When every valid
-        size equals ``feat_size`` it is an expanded (stride-0) view of one cached code:
-        read it, never write into it.
+        tuple[Tensor, Tensor | None]: ``codes`` ``(G, dim, H, W)`` (each code at the
+        top-left of the map, zeros in the padding) and ``index`` (``(B,)`` long on
+        ``device``, or None when ``G = 1``).
 
     Raises:
         ValueError: When ``valid_sizes`` is empty or a valid size lies outside
@@ -238,19 +257,57 @@ def batch_position_code(feat_size: Tuple[int, int],
     if bad:
         raise ValueError(f'valid sizes {bad} lie outside [1, {height}] x [1, {width}] '
                          f'(the feature size)')
-    if all(s == (height, width) for s in sizes):
-        code = cached_position_code(height, width, dim, mode, standard_length, dtype, device)
-        return code.unsqueeze(0).expand(len(sizes), -1, -1, -1)
-    out = torch.zeros((len(sizes), check_code_dim(dim), height, width), dtype=dtype,
-                      device=device)
-    groups = {}
-    for index, size in enumerate(sizes):
-        groups.setdefault(size, []).append(index)
-    for (h, w), indices in groups.items():
-        code = cached_position_code(h, w, dim, mode, standard_length, dtype, device)
-        index = torch.tensor(indices, device=out.device)
-        out[index, :, :h, :w] = code
-    return out
+    device = torch.device('cpu') if device is None else torch.device(device)
+    slots = {}
+    index = [slots.setdefault(size, len(slots)) for size in sizes]
+    dim = check_code_dim(dim)
+    mode = check_position_mode(mode)
+    standard_length = _check_standard_length(standard_length)
+    codes = [_cached_padded_code((height, width), size, dim, mode, standard_length, dtype,
+                                 device) for size in slots]
+    if len(codes) == 1:
+        return codes[0].unsqueeze(0), None
+    return torch.stack(codes), torch.tensor(index, dtype=torch.long, device=device)
+
+
+def batch_position_code(feat_size: Tuple[int, int],
+                        valid_sizes: Sequence[Tuple[int, int]],
+                        dim: int,
+                        mode: str = 'rpe',
+                        standard_length: int = 512,
+                        dtype: torch.dtype = torch.float32,
+                        device: DeviceLike = None) -> Tensor:
+    """Builds the position code of a batch whose images may be padded bottom/right.
+
+    Image ``i`` gets the code of its valid region ``valid_sizes[i] = (h_i, w_i)`` (so the
+    relative frame is the image, not the padded canvas) at the top-left of the
+    ``feat_size`` map, and zeros in the padding. Images with the same valid size share
+    one cached code (:func:`unique_position_codes` returns them once each).
+
+    Args:
+        feat_size (tuple[int, int]): ``(H, W)`` of the feature map.
+        valid_sizes (Sequence[tuple[int, int]]): ``(h_i, w_i)`` per image, with
+            ``1 <= h_i <= H`` and ``1 <= w_i <= W`` (see :func:`valid_feature_sizes`).
+        dim (int): Channels of the code, divisible by 4.
+        mode (str): ``'rpe'`` or ``'ape'``. Defaults to ``'rpe'``.
+        standard_length (int): RPE's standard length. Defaults to 512.
+        dtype (torch.dtype): Output dtype. Defaults to ``torch.float32``.
+        device (str | torch.device, optional): Output device. Defaults to the CPU.
+
+    Returns:
+        Tensor: Shape ``(B, dim, H, W)`` with ``B = len(valid_sizes)``. When every image
+        has the same valid size it is an expanded (stride-0) view of one cached code:
+        read it, never write into it.
+
+    Raises:
+        ValueError: When ``valid_sizes`` is empty or a valid size lies outside
+            ``[1, H] x [1, W]``.
+    """
+    codes, index = unique_position_codes(feat_size, valid_sizes, dim, mode, standard_length,
+                                         dtype, device)
+    if index is None:
+        return codes.expand(len(valid_sizes), -1, -1, -1)
+    return codes.index_select(0, index)
 
 
 def _spatial(shape) -> Optional[Tuple[int, int]]:

@@ -155,14 +155,14 @@ def test_sampled_mmd_is_the_mmd_of_the_drawn_pixels_and_reproducible(monkeypatch
     assert other.item() != value.item()
     # Memory: every kernel matrix is (classes, cap, cap), never (N, N).
     shapes = []
-    original = zero_shot_losses._gaussian_kernel_sum
+    original = zero_shot_losses._gaussian_kernel_terms
 
-    def spy(x, y, bandwidths):
-        out = original(x, y, bandwidths)
-        shapes.append(tuple(out.shape))
+    def spy(x, y, bandwidths, with_derivative):
+        out = original(x, y, bandwidths, with_derivative)
+        shapes.append(tuple(out[0].shape))
         return out
 
-    monkeypatch.setattr(zero_shot_losses, '_gaussian_kernel_sum', spy)
+    monkeypatch.setattr(zero_shot_losses, '_gaussian_kernel_terms', spy)
     class_grouped_mmd(fake, real, labels, max_pixels_per_class=cap)
     assert shapes == [(3, cap, cap)] * 3
 
