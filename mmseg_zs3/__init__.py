@@ -32,6 +32,6 @@ _checkpoint.register_safe_globals()
 _checkpoint.install_checkpoint_loader()
 _dist_compat.install_cpu_dist_fixes()
 
-from . import datasets, engine, evaluation, models, utils  # noqa: E402,F401
+from . import datasets, engine, evaluation, models, utils, visualization  # noqa: E402,F401
 
 __all__ = ['__version__']

@@ -22,5 +22,6 @@ custom_hooks = [
                  dict(name='finetune', iters=finetune_iters),
                  dict(name='self_training', iters=self_training_iters),
                  dict(name='finetune', iters=finetune_iters)]),
-    dict(type='SelfTrainingHook', teacher='frozen', tau=dict(type='linear', start=1.0, end=0.1))
+    dict(type='SelfTrainingHook', teacher='frozen', tau=dict(type='linear', start=1.0, end=0.1)),
+    dict(type='RNGStateHook')  # exact --resume (random states in checkpoints)
 ]

@@ -21,6 +21,7 @@ custom_hooks = [
                  dict(name='finetune', iters=finetune_iters),
                  dict(name='self_training', iters=self_training_iters),
                  dict(name='finetune', iters=finetune_iters)]),
-    dict(type='SelfTrainingHook', teacher='frozen', tau=dict(type='linear', start=1.0, end=0.1))
+    dict(type='SelfTrainingHook', teacher='frozen', tau=dict(type='linear', start=1.0, end=0.1)),
+    dict(type='RNGStateHook')  # exact --resume (random states in checkpoints)
 ]
 default_hooks = dict(checkpoint=dict(interval=max_iters))

@@ -4,4 +4,7 @@
 # same network as the generative rows, so the difference is what the generated unseen
 # features bring.
 _base_ = ['./sign_r18_1k_gzs-96x96_15-5.py']
-custom_hooks = [dict(type='ZeroShotPhaseHook', phases=[dict(name='seen', iters=1000)])]
+custom_hooks = [
+    dict(type='ZeroShotPhaseHook', phases=[dict(name='seen', iters=1000)]),
+    dict(type='RNGStateHook')  # exact --resume (random states in checkpoints)
+]

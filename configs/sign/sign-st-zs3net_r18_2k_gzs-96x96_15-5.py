@@ -14,5 +14,6 @@ custom_hooks = [
                  dict(name='finetune', iters=finetune_iters),
                  dict(name='self_training', iters=self_training_iters),
                  dict(name='finetune', iters=finetune_iters)]),
-    dict(type='SelfTrainingHook', teacher='frozen')
+    dict(type='SelfTrainingHook', teacher='frozen'),
+    dict(type='RNGStateHook')  # exact --resume (random states in checkpoints)
 ]

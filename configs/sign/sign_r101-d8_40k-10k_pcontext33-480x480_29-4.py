@@ -13,7 +13,7 @@
 # data/embeddings/, or build your own with tools/build_class_embeddings.py.
 _base_ = [
     '../_base_/models/zs_deeplabv2_r101-d8.py', '../_base_/datasets/zs_pascal_context33.py',
-    '../_base_/schedules/zs_cagnet_40k_6k.py', 'mmseg::_base_/default_runtime.py'
+    '../_base_/schedules/zs_cagnet_40k_6k.py', '../_base_/default_runtime_zs.py'
 ]
 custom_imports = dict(imports=['mmseg_zs3'], allow_failed_imports=False)
 crop_size = (480, 480)
@@ -40,5 +40,6 @@ train_cfg = dict(max_iters=max_iters)
 custom_hooks = [
     dict(type='ZeroShotPhaseHook',
          phases=[dict(name='seen', iters=40000),
-                 dict(name='finetune', iters=finetune_iters)])
+                 dict(name='finetune', iters=finetune_iters)]),
+    dict(type='RNGStateHook')  # exact --resume (random states in checkpoints)
 ]

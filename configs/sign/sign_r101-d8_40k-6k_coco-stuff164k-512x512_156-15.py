@@ -13,7 +13,7 @@
 # with tools/build_class_embeddings.py.
 _base_ = [
     '../_base_/models/zs_deeplabv2_r101-d8.py', '../_base_/datasets/zs_coco-stuff164k.py',
-    '../_base_/schedules/zs_cagnet_40k_6k.py', 'mmseg::_base_/default_runtime.py'
+    '../_base_/schedules/zs_cagnet_40k_6k.py', '../_base_/default_runtime_zs.py'
 ]
 custom_imports = dict(imports=['mmseg_zs3'], allow_failed_imports=False)
 crop_size = (512, 512)

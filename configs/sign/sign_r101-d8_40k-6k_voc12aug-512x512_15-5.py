@@ -13,7 +13,7 @@
 # release) to data/embeddings/, or build your own with tools/build_class_embeddings.py.
 _base_ = [
     '../_base_/models/zs_deeplabv2_r101-d8.py', '../_base_/datasets/zs_voc12_aug_20cls.py',
-    '../_base_/schedules/zs_cagnet_40k_6k.py', 'mmseg::_base_/default_runtime.py'
+    '../_base_/schedules/zs_cagnet_40k_6k.py', '../_base_/default_runtime_zs.py'
 ]
 custom_imports = dict(imports=['mmseg_zs3'], allow_failed_imports=False)
 crop_size = (512, 512)

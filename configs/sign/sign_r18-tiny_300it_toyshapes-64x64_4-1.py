@@ -7,7 +7,7 @@
 # embeddings, no ImageNet weights; everything else as in the reference configs.
 _base_ = [
     '../_base_/models/zs_deeplabv2_r101-d8.py', '../_base_/datasets/zs_toy_shapes.py',
-    '../_base_/schedules/zs_cagnet_40k_6k.py', 'mmseg::_base_/default_runtime.py'
+    '../_base_/schedules/zs_cagnet_40k_6k.py', '../_base_/default_runtime_zs.py'
 ]
 custom_imports = dict(imports=['mmseg_zs3'], allow_failed_imports=False)
 crop_size = (64, 64)
@@ -49,7 +49,8 @@ train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 custom_hooks = [
     dict(type='ZeroShotPhaseHook',
          phases=[dict(name='seen', iters=seen_iters),
-                 dict(name='finetune', iters=finetune_iters)])
+                 dict(name='finetune', iters=finetune_iters)]),
+    dict(type='RNGStateHook')  # exact --resume (random states in checkpoints)
 ]
 default_hooks = dict(
     logger=dict(interval=20),

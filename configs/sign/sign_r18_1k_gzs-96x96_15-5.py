@@ -7,7 +7,7 @@
 # synthetic iterations). Loss weights are the reference (CaGNet VOC) ones.
 _base_ = [
     '../_base_/models/zs_deeplabv2_r101-d8.py', '../_base_/datasets/zs_gzs.py',
-    '../_base_/schedules/zs_cagnet_40k_6k.py', 'mmseg::_base_/default_runtime.py'
+    '../_base_/schedules/zs_cagnet_40k_6k.py', '../_base_/default_runtime_zs.py'
 ]
 custom_imports = dict(imports=['mmseg_zs3'], allow_failed_imports=False)
 crop_size = (96, 96)
@@ -51,7 +51,8 @@ train_cfg = dict(max_iters=max_iters, val_interval=max_iters + 1)
 custom_hooks = [
     dict(type='ZeroShotPhaseHook',
          phases=[dict(name='seen', iters=seen_iters),
-                 dict(name='finetune', iters=finetune_iters)])
+                 dict(name='finetune', iters=finetune_iters)]),
+    dict(type='RNGStateHook')  # exact --resume (random states in checkpoints)
 ]
 default_hooks = dict(
     logger=dict(interval=50),

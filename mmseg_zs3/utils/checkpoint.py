@@ -12,6 +12,7 @@ example ``os.system``) is refused.
 """
 import os.path as osp
 import pickle
+import zipfile
 from typing import Any, List, Optional
 
 import numpy as np
@@ -101,6 +102,24 @@ def _unpickling_reason(err: Exception) -> str:
     return ' '.join(picked).split(' Please use')[0].rstrip('.') if picked else repr(err)
 
 
+def _is_garbage(filename: str, err: Exception) -> bool:
+    """Whether an unpickling error comes from a damaged file rather than a refused global.
+
+    Any error that names a global or an attribute is treated as a refusal (the safe side).
+    Otherwise the file is damaged when the weights-only unpickler met an unknown opcode, or
+    when it is neither a zip archive (torch's format) nor a pickle (legacy format, which
+    starts with the PROTO opcode 0x80).
+    """
+    text = str(err)
+    if any(k in text for k in ('GLOBAL', 'global', 'attribute')):
+        return False
+    if 'Unsupported operand' in text:
+        return True
+    with open(filename, 'rb') as f:
+        head = f.read(1)
+    return not zipfile.is_zipfile(filename) and head != b'\x80'
+
+
 def safe_torch_load(filename: str, map_location: Any = None) -> Any:
     """Loads a local checkpoint with ``weights_only=True`` and clear errors.
 
@@ -122,6 +141,11 @@ def safe_torch_load(filename: str, map_location: Any = None) -> Any:
     try:
         return torch.load(filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
+        if _is_garbage(filename, err):
+            raise CheckpointLoadError(
+                f'Checkpoint {filename} is truncated or corrupt and cannot be read (not a '
+                f'torch checkpoint: {_unpickling_reason(err)}). Re-create or re-download it.'
+            ) from err
         raise CheckpointLoadError(
             f'Refusing to load checkpoint {filename}: it contains an object outside the '
             f'allow-list of checkpoint types (torch weights_only=True): '
@@ -129,7 +153,9 @@ def safe_torch_load(filename: str, map_location: Any = None) -> Any:
             'Load only checkpoints you trust; a trusted checkpoint that needs another type '
             'can be allowed with mmseg_zs3.utils.checkpoint.register_safe_globals(extra=[...]).'
         ) from err
-    except (EOFError, RuntimeError, ValueError) as err:
+    except PermissionError:
+        raise
+    except (EOFError, RuntimeError, ValueError, KeyError, IndexError, OSError) as err:
         raise CheckpointLoadError(
             f'Checkpoint {filename} is truncated or corrupt and cannot be read '
             f'({type(err).__name__}: {err}). Re-create or re-download it.') from err

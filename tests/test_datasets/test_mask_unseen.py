@@ -26,6 +26,7 @@ def test_hand_case_with_unseen_ids():
 def test_hand_case_with_split_and_custom_ignore_index():
     # camvid11-9-2: unseen car (8), pedestrian (9)
     seg = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    seg[2, 3] = 200  # not 11: a value outside the split's classes is refused (issue 8)
     out = MaskUnseenClasses(split='camvid11-9-2', ignore_index=200)(
         dict(gt_seg_map=seg))['gt_seg_map']
     expected = seg.copy()

@@ -2,6 +2,7 @@
 from types import SimpleNamespace
 
 import pytest
+from mmengine.logging import MessageHub
 
 import mmseg_zs3  # noqa: F401
 from mmseg_zs3.engine.hooks import ZeroShotPhaseHook, locate_phase, parse_phase_schedule
@@ -18,7 +19,8 @@ class _Model:
 
 
 def _runner(model, iteration=0, max_iters=5):
-    return SimpleNamespace(model=model, iter=iteration, max_iters=max_iters)
+    return SimpleNamespace(model=model, iter=iteration, max_iters=max_iters,
+                           message_hub=MessageHub.get_instance(f'phase_hook_{id(model)}'))
 
 
 def test_parse_accepts_dicts_and_pairs():
@@ -55,11 +57,14 @@ def test_hook_switches_at_configured_iterations():
     runner = _runner(model)
     hook.before_run(runner)
     hook.before_train(runner)
+    logged = []
     for i in range(5):
         runner.iter = i
         hook.before_train_iter(runner, i)
+        logged.append(runner.message_hub.get_scalar('train/phase').current())
     assert model.calls == [('seen', 0), ('seen', 1), ('seen', 2), ('finetune', 0),
                            ('finetune', 1)]
+    assert logged == [1.0, 1.0, 1.0, 2.0, 2.0]  # the phase's position, a logged scalar
 
 
 def test_hook_after_resume_lands_in_the_right_phase():

@@ -28,7 +28,8 @@ test_cfg = dict(type='TestLoop')
 custom_hooks = [
     dict(type='ZeroShotPhaseHook',
          phases=[dict(name='seen', iters=seen_iters),
-                 dict(name='finetune', iters=finetune_iters)])
+                 dict(name='finetune', iters=finetune_iters)]),
+    dict(type='RNGStateHook')  # exact --resume (random states in checkpoints)
 ]
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),

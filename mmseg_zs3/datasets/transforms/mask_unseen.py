@@ -11,6 +11,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmseg.registry import TRANSFORMS
+from ..checks import out_of_range_labels
 from ..splits import ZeroShotSplit, get_split
 
 
@@ -78,6 +79,10 @@ def resolve_unseen_ids(
 class MaskUnseenClasses(BaseTransform):
     """Sets the pixels of unseen classes in ``gt_seg_map`` to the ignore index.
 
+    With a ``split``, it also refuses a label map with a value that is neither one of the
+    split's class ids nor the ignore index, naming the label file (a wrong label map or
+    ``reduce_zero_label`` would otherwise train on labels of other classes).
+
     Place it right after ``LoadAnnotations`` in the training pipeline. The label ids are
     the dataset's training ids, i.e. after its ``reduce_zero_label`` and class label map,
     which is what ``LoadAnnotations`` produces; they must equal the split's class order.
@@ -120,6 +125,15 @@ class MaskUnseenClasses(BaseTransform):
             raise KeyError('MaskUnseenClasses needs results["gt_seg_map"]: put it after '
                            f'LoadAnnotations; got keys {sorted(results)}')
         seg = results['gt_seg_map']
+        if self.split is not None:
+            bad = out_of_range_labels(seg, self.split.num_classes, self.ignore_index)
+            if bad:
+                raise ValueError(
+                    f"label value(s) {bad} in {results.get('seg_map_path', '<unknown file>')} "
+                    f'are outside the {self.split.num_classes} classes of split '
+                    f'{self.split.name!r} (ids 0..{self.split.num_classes - 1}, ignore '
+                    f'{self.ignore_index}); check the label files, reduce_zero_label and '
+                    'the label map')
         if seg.dtype == np.uint8:
             seg = self._lut[seg]
         else:

@@ -136,7 +136,15 @@ class GenerativeZeroShotHead(BaseDecodeHead):
                         num_classes=num_classes, input_transform=self.input_transform)
         if head_cfg.get('input_transform') is None:
             head_cfg.pop('input_transform')
-        self.feature_head = MODELS.build(head_cfg)
+        try:
+            self.feature_head = MODELS.build(head_cfg)
+        except TypeError as err:
+            # heads that fix their own input transform (e.g. SegformerHead passes
+            # input_transform='multiple_select' itself) refuse a second one
+            if 'input_transform' not in str(err) or 'input_transform' not in head_cfg:
+                raise
+            head_cfg.pop('input_transform')
+            self.feature_head = MODELS.build(head_cfg)
         self.feature_head.conv_seg = nn.Identity()
         self.feature_head.dropout = None
 

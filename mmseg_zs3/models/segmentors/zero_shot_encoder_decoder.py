@@ -23,7 +23,7 @@ import torch.distributed as torch_dist
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.dist import get_world_size
-from mmengine.optim import OptimWrapperDict
+from mmengine.optim import AmpOptimWrapper, OptimWrapperDict
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
 from torch import Tensor
@@ -118,6 +118,44 @@ def validate_phases(phases: dict) -> Dict[str, dict]:
     return out
 
 
+def check_finite_loss(name: str, loss: Tensor, parts: Dict[str, Tensor], where: str) -> None:
+    """Raises when a loss about to be back-propagated is NaN or inf.
+
+    Args:
+        name (str): The loss's logged name (``loss_disc``, ``loss_seg``, ``loss_gen``).
+        loss (Tensor): The weighted sum that is back-propagated.
+        parts (dict[str, Tensor]): Its unweighted terms, to name the culprit.
+        where (str): The phase and iteration, for the message.
+
+    Raises:
+        FloatingPointError: Naming the loss, its value and its non-finite terms.
+    """
+    if bool(torch.isfinite(loss).all()):
+        return
+    bad = {k: float(v.detach()) for k, v in parts.items() if not bool(torch.isfinite(v).all())}
+    raise FloatingPointError(f'{name} is {float(loss.detach())} ({where}); non-finite terms: '
+                             f'{bad or "none (the weighted sum overflowed)"}')
+
+
+def check_finite_grads(name: str, module: nn.Module, where: str) -> None:
+    """Raises when back-propagating a loss left a NaN or inf gradient in ``module``.
+
+    Args:
+        name (str): The loss that was back-propagated.
+        module (nn.Module): The network it updates.
+        where (str): The phase and iteration, for the message.
+
+    Raises:
+        FloatingPointError: Naming the loss and the first parameters with a bad gradient.
+    """
+    named = [(n, p.grad) for n, p in module.named_parameters() if p.grad is not None]
+    if not named or bool(torch.stack([torch.isfinite(g).all() for _, g in named]).all()):
+        return
+    bad = [n for n, g in named if not bool(torch.isfinite(g).all())]
+    raise FloatingPointError(f'the gradient of {name} is NaN or inf ({where}) in parameters '
+                             f'{bad[:5]}{" ..." if len(bad) > 5 else ""}')
+
+
 @contextlib.contextmanager
 def frozen(module: nn.Module):
     """Temporarily stops gradients into a module's parameters (they still flow through)."""
@@ -155,7 +193,8 @@ class ZeroShotEncoderDecoder(EncoderDecoder):
         train_cfg (dict): ``phases`` (a dict phase name -> phase config, see
             :func:`validate_phases` and ``configs/_base_/models/``), ``mmd``
             (``bandwidths``, ``max_pixels_per_class``) and ``initial_phase`` (the phase used
-            when no ``ZeroShotPhaseHook`` sets one).
+            when no ``ZeroShotPhaseHook`` sets one). None builds an inference-only model
+            (what ``mmseg.apis.init_model`` does); it cannot ``train_step``.
         **kwargs: ``EncoderDecoder`` arguments; ``decode_head`` must be a
             ``GenerativeZeroShotHead``.
     """
@@ -167,16 +206,23 @@ class ZeroShotEncoderDecoder(EncoderDecoder):
                             f'decode_head, got {type(self.decode_head).__name__}')
         if self.with_auxiliary_head:
             raise ValueError('auxiliary heads are not supported by ZeroShotEncoderDecoder')
-        train_cfg = dict(train_cfg or {})
-        if 'phases' not in train_cfg or 'mmd' not in train_cfg:
-            raise ValueError('ZeroShotEncoderDecoder needs train_cfg.phases and train_cfg.mmd')
-        self.phase_cfgs = validate_phases(train_cfg['phases'])
-        self.mmd_cfg = dict(train_cfg['mmd'])
-        if set(self.mmd_cfg) != MMD_KEYS:
-            raise ValueError(f'train_cfg.mmd needs exactly {sorted(MMD_KEYS)}, got '
-                             f'{sorted(self.mmd_cfg)}')
-        initial = train_cfg.get('initial_phase', next(iter(self.phase_cfgs)))
-        self.set_phase(initial, 0)
+        if train_cfg is None:
+            # inference only (mmseg's init_model sets model.train_cfg=None): no phases
+            self.phase_cfgs: Dict[str, dict] = {}
+            self.mmd_cfg = None
+            self.phase, self.iter_in_phase, self.phase_iters = None, 0, None
+        else:
+            train_cfg = dict(train_cfg)
+            if 'phases' not in train_cfg or 'mmd' not in train_cfg:
+                raise ValueError('ZeroShotEncoderDecoder needs train_cfg.phases and '
+                                 'train_cfg.mmd (or train_cfg=None for inference only)')
+            self.phase_cfgs = validate_phases(train_cfg['phases'])
+            self.mmd_cfg = dict(train_cfg['mmd'])
+            if set(self.mmd_cfg) != MMD_KEYS:
+                raise ValueError(f'train_cfg.mmd needs exactly {sorted(MMD_KEYS)}, got '
+                                 f'{sorted(self.mmd_cfg)}')
+            initial = train_cfg.get('initial_phase', next(iter(self.phase_cfgs)))
+            self.set_phase(initial, 0)
         # set by SelfTrainingHook; the teacher is deliberately not a sub-module (it is not
         # part of the model's state_dict nor of any optimizer)
         object.__setattr__(self, 'teacher', None)
@@ -277,8 +323,17 @@ class ZeroShotEncoderDecoder(EncoderDecoder):
                            'per network); forward(mode="loss") is not defined for it')
 
     # --------------------------------------------------------------- training
-    def _update(self, optim_wrapper, loss: Tensor, module: nn.Module) -> None:
-        """One optimizer step of one network; gradients averaged over processes."""
+    def _update(self, optim_wrapper, loss: Tensor, module: nn.Module, name: str,
+                parts: Optional[Dict[str, Tensor]] = None) -> None:
+        """One optimizer step of one network; gradients averaged over processes.
+
+        The loss and, after the averaging, the gradients are checked first: a NaN or inf
+        stops the run with a ``FloatingPointError`` that names the loss (see
+        :func:`check_finite_loss` and :func:`check_finite_grads`) instead of writing it
+        into the weights.
+        """
+        where = f'phase {self.phase!r}, iteration {self.iter_in_phase + 1} of the phase'
+        check_finite_loss(name, loss, parts or {}, where)
         optim_wrapper.zero_grad()
         optim_wrapper.backward(loss)
         world_size = get_world_size()
@@ -287,6 +342,8 @@ class ZeroShotEncoderDecoder(EncoderDecoder):
                 if p.grad is not None:
                     torch_dist.all_reduce(p.grad)
                     p.grad.div_(world_size)
+        if not isinstance(optim_wrapper, AmpOptimWrapper):  # its loss scaler skips inf steps
+            check_finite_grads(name, module, where)
         optim_wrapper.step()
         optim_wrapper.zero_grad()
 
@@ -301,6 +358,9 @@ class ZeroShotEncoderDecoder(EncoderDecoder):
         Returns:
             dict: Logged values (losses per network and their components).
         """
+        if not self.phase_cfgs:
+            raise RuntimeError('this ZeroShotEncoderDecoder was built with train_cfg=None '
+                               '(inference only); build it with train_cfg.phases to train')
         if not isinstance(optim_wrapper, OptimWrapperDict):
             raise TypeError('ZeroShotEncoderDecoder needs one optimizer per network: use '
                             "optim_wrapper=dict(constructor='ZeroShotOptimWrapperConstructor', "
@@ -357,7 +417,8 @@ class ZeroShotEncoderDecoder(EncoderDecoder):
         if w['ce_fake'] > 0:
             parts['ce_fake'] = ce(logit_fake)
         loss_d = sum(w[k] * v for k, v in parts.items())
-        self._update(optim_wrapper['discriminator'], loss_d, head.discriminator)
+        self._update(optim_wrapper['discriminator'], loss_d, head.discriminator, 'loss_disc',
+                     parts)
         logs['loss_disc'] = loss_d.detach()
         logs.update({f'disc_{k}': v.detach() for k, v in parts.items()})
 
@@ -372,7 +433,7 @@ class ZeroShotEncoderDecoder(EncoderDecoder):
                 parts['kl'] = gaussian_kl_divergence(out['mu'], out['logvar'], region)
             loss_s = sum(w[k] * v for k, v in parts.items())
             self._update(optim_wrapper['segmentor'], loss_s,
-                         self.optim_param_modules()['segmentor'])
+                         self.optim_param_modules()['segmentor'], 'loss_seg', parts)
             logs['loss_seg'] = loss_s.detach()
             logs.update({f'seg_{k}': v.detach() for k, v in parts.items()})
 
@@ -396,7 +457,7 @@ class ZeroShotEncoderDecoder(EncoderDecoder):
             if w['ce'] > 0:
                 parts['ce'] = ce(logit_fake)
             loss_g = sum(w[k] * v for k, v in parts.items())
-            self._update(optim_wrapper['generator'], loss_g, head.generator)
+            self._update(optim_wrapper['generator'], loss_g, head.generator, 'loss_gen', parts)
             logs['loss_gen'] = loss_g.detach()
             logs.update({f'gen_{k}': v.detach() for k, v in parts.items()})
         return logs
@@ -424,5 +485,6 @@ class ZeroShotEncoderDecoder(EncoderDecoder):
         logits = head.discriminator.classify(fake)
         ce = weighted_cross_entropy(logits, labels, ignore_index=head.ignore_index)
         loss = syn['ce'] * ce
-        self._update(optim_wrapper['discriminator'], loss, head.discriminator)
+        self._update(optim_wrapper['discriminator'], loss, head.discriminator, 'loss_disc',
+                     dict(ce_synthetic=ce))
         return dict(loss_disc=loss.detach(), disc_ce_synthetic=ce.detach())

@@ -1,0 +1,4 @@
+"""Visualizer backends."""
+from .vis_backend import OptionalTensorboardVisBackend
+
+__all__ = ['OptionalTensorboardVisBackend']
