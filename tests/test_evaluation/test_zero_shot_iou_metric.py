@@ -83,6 +83,18 @@ def test_values_by_hand_with_split(logged):
     assert results == pytest.approx(EXPECTED)
 
 
+def test_last_per_class_holds_the_hand_computed_values(logged):
+    metric = ZeroShotIoUMetric(split=SPLIT)
+    run_metric(metric, hand_samples())
+    per_class = metric.last_per_class
+    assert list(per_class) == list(CLASSES)
+    assert [per_class[c]['IoU'] for c in CLASSES] == pytest.approx(
+        [100 * 5 / 8, 100 / 2, 100 * 3 / 5, 100 * 2 / 7])
+    assert [per_class[c]['Acc'] for c in CLASSES] == pytest.approx(
+        [100 * 5 / 6, 100 * 3 / 5, 100 * 3 / 4, 100 / 2])
+    assert [per_class[c]['unseen'] for c in CLASSES] == [False, False, True, True]
+
+
 def test_unseen_classes_agree_with_split_and_mmseg(logged):
     samples = hand_samples()
     results = run_metric(ZeroShotIoUMetric(unseen_classes=['sheep', 'cow']), samples)

@@ -27,7 +27,10 @@ class ZeroShotIoUMetric(IoUMetric):
     :meth:`compute_metrics` returns, in percent and without prefix: ``aAcc``, ``mIoU``,
     ``mAcc``, ``mIoU_seen``, ``mIoU_unseen``, ``hIoU``, ``mAcc_seen``, ``mAcc_unseen``,
     ``hAcc``; it logs one per-class table for the seen classes, one for the unseen classes
-    and a summary line. To keep the best checkpoint by hIoU, give the rule:
+    and a summary line. After it, ``last_per_class`` maps each class name to its ``IoU``
+    and ``Acc`` (percent, NaN when undefined) and ``unseen`` flag (for benchmark tools and
+    reports; set on the process that computes the metrics). To keep the best checkpoint by
+    hIoU, give the rule:
     ``CheckpointHook(save_best='hIoU', rule='greater')`` (mmengine cannot infer it from
     the name ``hIoU``).
 
@@ -229,6 +232,10 @@ class ZeroShotIoUMetric(IoUMetric):
         keys = ('aAcc', 'mIoU', 'mAcc', 'mIoU_seen', 'mIoU_unseen', 'hIoU', 'mAcc_seen',
                 'mAcc_unseen', 'hAcc')
         metrics = {key: round(summary[key] * 100, 2) for key in keys}
+        # per-class percentages of the last evaluation, for tools (benchmarks, reports)
+        self.last_per_class = {
+            name: dict(IoU=float(i * 100), Acc=float(a * 100), unseen=bool(u))
+            for name, i, a, u in zip(classes, iou, acc, unseen)}
 
         logger: MMLogger = MMLogger.get_current_instance()
         for title, mask in (('seen', ~unseen), ('unseen', unseen)):
