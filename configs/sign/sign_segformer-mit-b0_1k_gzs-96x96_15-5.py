@@ -63,7 +63,8 @@ train_cfg = dict(type='IterBasedTrainLoop', max_iters=1000, val_interval=1001)
 custom_hooks = [
     dict(type='ZeroShotPhaseHook', phases=[dict(name='seen', iters=800),
                                            dict(name='finetune', iters=200)]),
-    dict(type='ZeroShotReportHook')  # IoU bar chart + confusion matrix after evaluation
+    dict(type='ZeroShotReportHook'),  # IoU bar chart + confusion matrix after evaluation
+    dict(type='RNGStateHook')  # exact --resume (random states in checkpoints)
 ]
 default_hooks = dict(checkpoint=dict(by_epoch=False, interval=1000),
                      logger=dict(interval=50, log_metric_by_epoch=False))
