@@ -15,6 +15,8 @@ from PIL import Image
 
 from conftest import REPO, run_tool
 
+pytestmark = pytest.mark.slow  # end-to-end: real Runners, minutes in all
+
 BASE_CONFIG = REPO / 'configs/sign/sign_r18_1k_gzs19-96x96_14-5.py'
 NEW_CLASS = 'purple-waves'
 NEW_ID = 19  # label id of purple-waves in the generated benchmark (the last class)

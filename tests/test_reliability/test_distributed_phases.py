@@ -5,8 +5,12 @@ processes (on a validation set of odd size, which the distributed sampler pads).
 import re
 import socket
 
+import pytest
+
 from conftest import REPO, run_tool
 from reliability_helpers import PHASES, tiny_ast_config
+
+pytestmark = pytest.mark.slow  # end-to-end: real Runners, minutes in all
 
 
 def free_port() -> int:

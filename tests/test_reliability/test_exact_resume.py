@@ -17,6 +17,8 @@ import torch
 from conftest import REPO, run_tool
 from reliability_helpers import PHASES, tiny_ast_config
 
+pytestmark = pytest.mark.slow  # end-to-end: real Runners, minutes in all
+
 MAX_ITERS = sum(n for _, n in PHASES)
 # (a) the seen -> finetune boundary, (b) inside finetune (after its synthetic block starts),
 # (c) inside self_training

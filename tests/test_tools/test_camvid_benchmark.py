@@ -13,6 +13,8 @@ from PIL import Image
 
 from conftest import REPO, run_tool, shared_path
 
+pytestmark = pytest.mark.slow  # end-to-end: real Runners, minutes in all
+
 pytest.importorskip('efficientnet_lite_pytorch', reason='optional extra mmseg_zs3[efficientnet]')
 
 

@@ -1,4 +1,5 @@
 """tools/demo.py end to end on a tiny generated benchmark, and the benchmark table helper."""
+import pytest
 import re
 import sys
 
@@ -7,6 +8,7 @@ from conftest import REPO, run_tool
 DEMO_CONFIG = REPO / 'configs/sign/sign-ast_r18_2k_gzs-96x96_15-5.py'
 
 
+@pytest.mark.slow
 def test_demo_runs_all_phases_and_saves_pictures(tmp_path):
     from mmseg_zs3.datasets.generated_zs import generate_zs_benchmark
     data = tmp_path / 'gzs'

@@ -22,6 +22,7 @@ def _options(root, max_iters, extra=()):
             'model.data_preprocessor.size=(32,32)', *extra]
 
 
+@pytest.mark.slow
 def test_train_resume_test(toy_shapes_root, tmp_path):
     work = tmp_path / 'work'
     first = run_tool([REPO / 'tools/train.py', CONFIG, '--work-dir', work,
@@ -62,6 +63,7 @@ def test_test_tool_refuses_malicious_checkpoint(toy_shapes_root, tmp_path):
     assert not marker.exists()
 
 
+@pytest.mark.slow
 def test_two_process_gloo_training(toy_shapes_root, tmp_path):
     work = tmp_path / 'dist'
     proc = run_tool(['-m', 'torch.distributed.run', '--nproc_per_node=2',

@@ -33,6 +33,7 @@ def toy_root(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow
 def test_chained_phases_resume_and_unseen_predictions(toy_root, tmp_path):
     cfg = _child_config(tmp_path, toy_root, seen=120, finetune=60, checkpoint_interval=30)
     work = tmp_path / 'work'
@@ -80,6 +81,7 @@ custom_hooks = [dict(type='ZeroShotPhaseHook', phases=[dict(name='finetune', ite
     assert 'mIoU_unseen' in out
 
 
+@pytest.mark.slow
 def test_two_process_zero_shot_training(toy_root, tmp_path):
     cfg = _child_config(tmp_path, toy_root, seen=8, finetune=24, checkpoint_interval=32)
     work = tmp_path / 'dist'
@@ -96,6 +98,7 @@ def test_two_process_zero_shot_training(toy_root, tmp_path):
 AST_CONFIG = REPO / 'configs/sign/sign-ast_r18-tiny_600it_toyshapes-64x64_4-1.py'
 
 
+@pytest.mark.slow
 def test_resume_inside_self_training_keeps_teacher_and_temperature(toy_root, tmp_path):
     import torch
     from mmseg_zs3.engine.hooks import annealed_temperature
