@@ -73,3 +73,16 @@ def build_runner(cfg: Config) -> Runner:
     if 'runner_type' not in cfg:
         return Runner.from_cfg(cfg)
     return RUNNERS.build(cfg)
+
+
+def finish_distributed() -> None:
+    """Ends a distributed run cleanly: waits for every process, then destroys the group.
+
+    mmengine leaves the process group alive until the interpreter exits; with gloo its
+    threads can then be torn down while still running and abort a finished run ("terminate
+    called without an active exception", exit code -6). A no-op when not distributed.
+    """
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()

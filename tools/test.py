@@ -8,8 +8,8 @@ import argparse
 
 from mmengine.config import DictAction
 
-from _common import (add_launcher_args, build_runner, default_work_dir, load_config,
-                     set_local_rank)
+from _common import (add_launcher_args, build_runner, default_work_dir, finish_distributed,
+                     load_config, set_local_rank)
 
 
 def parse_args() -> argparse.Namespace:
@@ -68,6 +68,7 @@ def main() -> None:
         cfg.test_evaluator['keep_results'] = True
     runner = build_runner(cfg)
     runner.test()
+    finish_distributed()
 
 
 if __name__ == '__main__':

@@ -9,8 +9,8 @@ import logging
 
 from mmengine.config import DictAction
 
-from _common import (add_launcher_args, build_runner, default_work_dir, load_config,
-                     print_log, set_local_rank)
+from _common import (add_launcher_args, build_runner, default_work_dir, finish_distributed,
+                     load_config, print_log, set_local_rank)
 
 
 def parse_args() -> argparse.Namespace:
@@ -65,6 +65,7 @@ def main() -> None:
     cfg.resume = args.resume
     runner = build_runner(cfg)
     runner.train()
+    finish_distributed()
 
 
 if __name__ == '__main__':
